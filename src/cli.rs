@@ -1,0 +1,525 @@
+use std::io::{IsTerminal, Write};
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tokio_util::sync::CancellationToken;
+
+use fwsweep::assess::{FailOn, assess};
+use fwsweep::credentials::{Credentials, Secret, SnmpCredential, resolve_secret};
+use fwsweep::device::Device;
+use fwsweep::engine::{ScanSettings, now_rfc3339, sweep};
+use fwsweep::profiles::ProfileSet;
+use fwsweep::report::{self, Format, SweepSummary, TableStyle};
+use fwsweep::simulate::{self, SimulatorConfig};
+use fwsweep::snmp::client::RequestPolicy;
+use fwsweep::targets::{Exclusions, Target, TargetSpec, read_inventory, read_target_file};
+
+#[derive(Parser)]
+#[command(name = "fwsweep", version, about = "Sweep customer networks for device firmware versions over SNMP")]
+struct Cli {
+    /// More log output on stderr: -v info, -vv debug, -vvv trace (RUST_LOG overrides).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Sweep targets over SNMP and report every device's firmware.
+    Scan(ScanArgs),
+    /// Identify devices from saved recordings (.snmprec, .snmpwalk), offline.
+    Identify(IdentifyArgs),
+    /// Serve recordings as SNMP agents on consecutive loopback addresses.
+    Simulate(SimulateArgs),
+    /// Sweep the built-in simulated network of three customers and print the report.
+    Demo(DemoArgs),
+    /// List the loaded vendor profiles, or check profile folders for errors.
+    Profiles(ProfilesArgs),
+}
+
+#[derive(Args)]
+struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Exit with status 1 when a component is at or above LEVEL
+    /// (current, unknown, behind, below-baseline, eol, vulnerable, kev).
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    fail_on: Option<FailOn>,
+    /// Extra vendor profile folder (repeatable); a profile with a built-in
+    /// profile's id replaces it.
+    #[arg(long = "profiles", value_name = "DIR")]
+    profiles: Vec<PathBuf>,
+}
+
+#[derive(Args)]
+struct ScanArgs {
+    /// Addresses, host names, CIDR blocks (192.0.2.0/24), ranges
+    /// (192.0.2.10-192.0.2.60 or 192.0.2.10-60) or @FILE with one per line.
+    #[arg(value_name = "TARGET")]
+    targets: Vec<String>,
+    /// Inventory CSV with columns tenant, site, target, name, credentials, protocols, port.
+    #[arg(long, value_name = "FILE")]
+    inventory: Option<PathBuf>,
+    /// Credentials TOML with named SNMP sets fenced to tenants.
+    #[arg(long, value_name = "FILE")]
+    credentials: Option<PathBuf>,
+    /// Tenant of the targets given on the command line.
+    #[arg(long, default_value = "default")]
+    tenant: String,
+    /// Site of the targets given on the command line.
+    #[arg(long, default_value = "default")]
+    site: String,
+    /// SNMP v2c community tried first for every target; a literal or env:NAME.
+    #[arg(long, value_name = "STRING")]
+    community: Option<String>,
+    /// UDP port of the SNMP agents.
+    #[arg(long, default_value_t = 161, value_name = "N")]
+    snmp_port: u16,
+    /// Protocols to scan, comma-separated; this version scans snmp.
+    #[arg(long, value_delimiter = ',', default_value = "snmp")]
+    protocols: Vec<String>,
+    /// Targets to leave out, in the TARGET forms (repeatable).
+    #[arg(long, value_name = "TARGET")]
+    exclude: Vec<String>,
+    /// Time to wait for each SNMP answer (500ms, 2s).
+    #[arg(long, default_value = "1s", value_parser = parse_duration, value_name = "DURATION")]
+    timeout: Duration,
+    /// Times a request is repeated after a timeout.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    retries: u32,
+    /// Devices collected from at once.
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    concurrency: usize,
+    /// The longest collection from one device may take.
+    #[arg(long, default_value = "60s", value_parser = parse_duration, value_name = "DURATION")]
+    device_timeout: Duration,
+    /// Discovery packets sent per second to new addresses.
+    #[arg(long, default_value_t = 5000, value_name = "N")]
+    probe_rate: u32,
+    /// Addresses the discovery probe waits on at once.
+    #[arg(long, default_value_t = 4096, value_name = "N")]
+    probe_window: usize,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(Args)]
+struct IdentifyArgs {
+    /// Recording files, or folders of them.
+    #[arg(value_name = "RECORDING", required = true)]
+    recordings: Vec<PathBuf>,
+    /// Tenant written into each row.
+    #[arg(long, default_value = "default")]
+    tenant: String,
+    /// Site written into each row.
+    #[arg(long, default_value = "default")]
+    site: String,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(Args)]
+struct SimulateArgs {
+    /// Folder of .snmprec (or .snmpwalk) recordings, served in file-name order.
+    #[arg(long, value_name = "DIR")]
+    recordings: PathBuf,
+    /// First address; each recording gets the next one (must be in 127.0.0.0/8).
+    #[arg(long, default_value = "127.77.0.1")]
+    address: Ipv4Addr,
+    /// UDP port every agent listens on.
+    #[arg(long, default_value_t = 1161)]
+    port: u16,
+    /// The community every agent answers.
+    #[arg(long, default_value = "public")]
+    community: String,
+    /// Delay added to every answer, in milliseconds.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    latency: u64,
+    /// Share of requests dropped at random, in percent.
+    #[arg(long, default_value_t = 0.0, value_name = "PERCENT")]
+    loss: f64,
+    /// Seed for --loss, so a lossy run can be repeated.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Serve every recording N times (for benchmarks).
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    replicate: usize,
+    /// Addresses after the last device that take packets and never answer.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    silent: usize,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(Args)]
+struct ProfilesArgs {
+    /// Profile folders to check and list with the built-in profiles.
+    #[arg(long = "profiles", value_name = "DIR")]
+    profiles: Vec<PathBuf>,
+}
+
+/// Failures mapped to the documented exit codes.
+enum Failure {
+    /// Usage, configuration or input error: nothing was scanned.
+    Input(String),
+    /// The sweep could not run (no socket, output not writable).
+    Run(String),
+}
+
+const EXIT_FINDINGS: u8 = 1;
+const EXIT_INPUT: u8 = 2;
+const EXIT_RUN: u8 = 3;
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("fwsweep: cannot start the async runtime: {error}");
+            return ExitCode::from(EXIT_RUN);
+        }
+    };
+    let verbose = cli.verbose;
+    match runtime.block_on(run(cli.command, verbose)) {
+        Ok(findings) if findings => ExitCode::from(EXIT_FINDINGS),
+        Ok(_) => ExitCode::SUCCESS,
+        Err(Failure::Input(message)) => {
+            eprintln!("fwsweep: {message}");
+            ExitCode::from(EXIT_INPUT)
+        }
+        Err(Failure::Run(message)) => {
+            eprintln!("fwsweep: {message}");
+            ExitCode::from(EXIT_RUN)
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("fwsweep={level},{level}")));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+        .init();
+}
+
+/// Runs a subcommand; returns whether `--fail-on` was reached.
+async fn run(command: Command, verbose: u8) -> Result<bool, Failure> {
+    match command {
+        Command::Scan(args) => scan(args, verbose).await,
+        Command::Identify(args) => identify(args).await,
+        Command::Simulate(args) => simulate(args).await.map(|()| false),
+        Command::Demo(args) => demo(args, verbose).await,
+        Command::Profiles(args) => list_profiles(args).map(|()| false),
+    }
+}
+
+fn load_profiles(dirs: &[PathBuf]) -> Result<Arc<ProfileSet>, Failure> {
+    let mut profiles = ProfileSet::builtin().map_err(|e| Failure::Input(format!("built-in profile: {e}")))?;
+    profiles.add_dirs(dirs, true).map_err(|e| Failure::Input(e.to_string()))?;
+    Ok(Arc::new(profiles))
+}
+
+async fn scan(args: ScanArgs, verbose: u8) -> Result<bool, Failure> {
+    if !args.protocols.iter().any(|p| p.eq_ignore_ascii_case("snmp")) {
+        return Err(Failure::Input(format!(
+            "--protocols {} names no protocol this version scans; use snmp",
+            args.protocols.join(",")
+        )));
+    }
+    if args.targets.is_empty() && args.inventory.is_none() {
+        return Err(Failure::Input("nothing to scan: give TARGETs or --inventory FILE".into()));
+    }
+    let profiles = load_profiles(&args.output.profiles)?;
+    let mut credentials = match &args.credentials {
+        Some(path) => Credentials::load(path).map_err(|e| Failure::Input(e.to_string()))?,
+        None => Credentials::default(),
+    };
+    if let Some(community) = &args.community {
+        let secret = if community.starts_with("env:") {
+            resolve_secret(community, Path::new(".")).map_err(|e| Failure::Input(format!("--community: {e}")))?
+        } else {
+            Secret::new(community.clone())
+        };
+        credentials.snmp.insert(0, SnmpCredential::from_command_line(secret));
+    }
+
+    let exclusions = Exclusions {
+        specs: args
+            .exclude
+            .iter()
+            .map(|text| TargetSpec::parse(text).map_err(|e| Failure::Input(format!("--exclude: {e}"))))
+            .collect::<Result<_, _>>()?,
+    };
+    let mut streams: Vec<Box<dyn Iterator<Item = Target> + Send>> = Vec::new();
+    for text in &args.targets {
+        streams.push(command_line_targets(text, &args.tenant, &args.site)?);
+    }
+    if let Some(path) = &args.inventory {
+        streams.push(read_inventory(path, &credentials).map_err(|e| Failure::Input(e.to_string()))?);
+    }
+    let targets: Box<dyn Iterator<Item = Target> + Send> =
+        Box::new(streams.into_iter().flatten().filter(move |target| !exclusions.excludes(target)));
+
+    let settings = ScanSettings {
+        policy: RequestPolicy { timeout: args.timeout, retries: args.retries },
+        concurrency: args.concurrency,
+        device_deadline: args.device_timeout,
+        snmp_port: args.snmp_port,
+        probe_window: args.probe_window.max(1),
+        probe_rate: args.probe_rate.max(1),
+    };
+    run_sweep(targets, profiles, credentials, settings, &args.output, verbose).await
+}
+
+/// Expands one command-line TARGET; a bad one is a usage error, because
+/// the user can fix it at once.
+fn command_line_targets(text: &str, tenant: &str, site: &str) -> Result<Box<dyn Iterator<Item = Target> + Send>, Failure> {
+    let (tenant, site) = (tenant.to_string(), site.to_string());
+    if let Some(path) = text.strip_prefix('@') {
+        let specs = read_target_file(Path::new(path), &tenant, &site)
+            .map_err(|e| Failure::Input(format!("{path}: cannot read: {e}")))?;
+        return Ok(Box::new(specs.into_iter().flat_map(move |spec| -> Box<dyn Iterator<Item = Target> + Send> {
+            match spec {
+                Ok(spec) => {
+                    let (tenant, site) = (tenant.clone(), site.clone());
+                    Box::new(spec.hosts().map(move |host| Target::new(&tenant, &site, host)))
+                }
+                Err(broken) => Box::new(std::iter::once(broken)),
+            }
+        })));
+    }
+    let spec = TargetSpec::parse(text).map_err(|e| Failure::Input(e.to_string()))?;
+    Ok(Box::new(spec.hosts().map(move |host| Target::new(&tenant, &site, host))))
+}
+
+async fn run_sweep(
+    targets: Box<dyn Iterator<Item = Target> + Send>,
+    profiles: Arc<ProfileSet>,
+    credentials: Credentials,
+    settings: ScanSettings,
+    output: &OutputArgs,
+    verbose: u8,
+) -> Result<bool, Failure> {
+    let cancel = CancellationToken::new();
+    watch_ctrl_c(cancel.clone());
+    let started = now_rfc3339();
+    tracing::info!(concurrency = settings.concurrency, timeout = ?settings.policy.timeout, "sweep started");
+    let progress = progress_bar(verbose);
+    let mut devices = sweep(targets, profiles, credentials, settings, cancel, progress)
+        .await
+        .map_err(|e| Failure::Run(format!("cannot open a UDP socket for the sweep: {e}")))?;
+    let finished = now_rfc3339();
+    tracing::info!(targets = devices.len(), statuses = %report::status_line(&devices), "sweep finished");
+    finish(&mut devices, started, finished, output)
+}
+
+/// Assesses, sorts and writes the devices; returns whether `--fail-on` was reached.
+fn finish(devices: &mut Vec<Device>, started: String, finished: String, output: &OutputArgs) -> Result<bool, Failure> {
+    assess(devices);
+    devices.sort_by_key(Device::sort_key);
+    let summary = SweepSummary { started, finished, release_data_checked: None, targets: devices.len() };
+    write_report(&summary, devices, output)?;
+    Ok(output.fail_on.is_some_and(|level| level.reached(devices)))
+}
+
+fn write_report(summary: &SweepSummary, devices: &[Device], output: &OutputArgs) -> Result<(), Failure> {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    match &output.output {
+        Some(path) => {
+            let mut file = std::fs::File::create(path)
+                .map_err(|e| Failure::Run(format!("{}: cannot write: {e}", path.display())))?;
+            let style = TableStyle { color: false, width: None };
+            report::write(&mut file, output.format, summary, devices, style)
+                .map_err(|e| Failure::Run(format!("{}: cannot write: {e}", path.display())))
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let terminal = stdout.is_terminal();
+            let width = terminal.then(|| terminal_width()).flatten();
+            let style = TableStyle { color: terminal && !no_color, width };
+            let mut lock = stdout.lock();
+            let written = report::write(&mut lock, output.format, summary, devices, style).and_then(|()| lock.flush());
+            match written {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.map_err(|e| Failure::Run(format!("cannot write to standard output: {e}"))),
+            }
+        }
+    }
+}
+
+fn terminal_width() -> Option<u16> {
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).or(Some(160))
+}
+
+fn progress_bar(verbose: u8) -> ProgressBar {
+    if verbose > 0 || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {pos} targets done, {msg} [{elapsed}]")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+/// First Ctrl-C: stop starting new work and write what was gathered.
+/// Second Ctrl-C: quit at once.
+fn watch_ctrl_c(cancel: CancellationToken) {
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("fwsweep: stopping; writing the results gathered so far (Ctrl-C again quits at once)");
+            cancel.cancel();
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        }
+    });
+}
+
+async fn identify(args: IdentifyArgs) -> Result<bool, Failure> {
+    let profiles = load_profiles(&args.output.profiles)?;
+    let mut files = Vec::new();
+    for path in &args.recordings {
+        if path.is_dir() {
+            let mut inside: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|e| Failure::Input(format!("{}: cannot list: {e}", path.display())))?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|p| fwsweep::recording::is_recording(p))
+                .collect();
+            inside.sort();
+            files.extend(inside);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let started = now_rfc3339();
+    let mut devices = fwsweep::offline::identify_files(&profiles, &files, &args.tenant, &args.site).await;
+    finish(&mut devices, started, now_rfc3339(), &args.output)
+}
+
+async fn simulate(args: SimulateArgs) -> Result<(), Failure> {
+    if !(0.0..=100.0).contains(&args.loss) {
+        return Err(Failure::Input(format!("--loss {} is not a percentage from 0 to 100", args.loss)));
+    }
+    let recordings = simulate::load_recordings(&args.recordings).map_err(|e| Failure::Input(e.to_string()))?;
+    let config = SimulatorConfig {
+        first_address: args.address,
+        port: args.port,
+        community: args.community,
+        latency: Duration::from_millis(args.latency),
+        loss_percent: args.loss,
+        seed: args.seed,
+        replicate: args.replicate,
+        silent: args.silent,
+    };
+    let simulator = simulate::start(&config, recordings).await.map_err(|e| match e {
+        simulate::SimulateError::Bind { .. } => Failure::Run(e.to_string()),
+        other => Failure::Input(other.to_string()),
+    })?;
+    let mut stdout = std::io::stdout().lock();
+    for endpoint in &simulator.endpoints {
+        let _ = writeln!(stdout, "{},{}", endpoint.address.ip(), endpoint.recording.as_deref().unwrap_or("silent"));
+    }
+    let _ = stdout.flush();
+    drop(stdout);
+    eprintln!(
+        "fwsweep: serving {} addresses on UDP port {}; Ctrl-C stops",
+        simulator.endpoints.len(),
+        config.port
+    );
+    tokio::select! {
+        () = simulator.wait() => Ok(()),
+        _ = tokio::signal::ctrl_c() => Ok(()),
+    }
+}
+
+async fn demo(args: DemoArgs, verbose: u8) -> Result<bool, Failure> {
+    let network = fwsweep::demo::network().map_err(|e| Failure::Run(e.to_string()))?;
+    let simulator = simulate::start(&network.config, network.recordings.clone())
+        .await
+        .map_err(|e| Failure::Run(format!("cannot start the demo network: {e}")))?;
+    eprintln!(
+        "fwsweep demo: {} simulated devices for {} customers on {}-{} (UDP {}), sweeping...",
+        network.devices.len(),
+        network.credentials().snmp.len() - 1,
+        simulator.endpoints.first().map(|e| e.address.ip().to_string()).unwrap_or_default(),
+        simulator.endpoints.last().map(|e| e.address.ip().to_string()).unwrap_or_default(),
+        fwsweep::demo::DEMO_PORT,
+    );
+    let profiles = load_profiles(&args.output.profiles)?;
+    let settings = ScanSettings {
+        policy: RequestPolicy { timeout: Duration::from_secs(1), retries: 1 },
+        concurrency: 64,
+        device_deadline: Duration::from_secs(30),
+        snmp_port: fwsweep::demo::DEMO_PORT,
+        probe_window: 4096,
+        probe_rate: 5000,
+    };
+    let targets = Box::new(network.targets().into_iter());
+    let findings = run_sweep(targets, profiles, network.credentials(), settings, &args.output, verbose).await;
+    drop(simulator);
+    findings
+}
+
+fn list_profiles(args: ProfilesArgs) -> Result<(), Failure> {
+    let profiles = load_profiles(&args.profiles)?;
+    let mut stdout = std::io::stdout().lock();
+    for profile in &profiles.profiles {
+        let _ = writeln!(
+            stdout,
+            "{:<28} {:<20} {:<9} {:>4}  {}",
+            profile.id,
+            profile.vendor,
+            profile.class.as_str(),
+            profile.priority,
+            profile.path.display()
+        );
+    }
+    let _ = writeln!(stdout, "{} profiles", profiles.profiles.len());
+    Ok(())
+}
+
+/// Parses 500ms, 2s, 1m or a bare number of seconds.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(position) => text.split_at(position),
+        None => (text, "s"),
+    };
+    let value: f64 = number.parse().map_err(|_| format!("invalid duration {text:?}; use 500ms, 2s or 1m"))?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "s" => value,
+        "m" => value * 60.0,
+        _ => return Err(format!("invalid duration unit in {text:?}; use ms, s or m")),
+    };
+    if !(seconds > 0.0 && seconds < 86_400.0) {
+        return Err(format!("duration {text:?} must be above zero and below a day"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}

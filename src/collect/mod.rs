@@ -1,0 +1,181 @@
+//! Collection: the requests a scan sends to learn what a device runs.
+//!
+//! The plan is written once against the [`Agent`] trait. A live scan runs it
+//! over SNMP ([`crate::snmp::client::Session`]); `identify` runs it over a
+//! recording ([`RecordingAgent`]), so both see exactly the same varbinds.
+
+mod recording_agent;
+
+use std::collections::BTreeSet;
+use std::future::Future;
+
+use crate::identify::entity::{self, EntityTable};
+use crate::identify::{Facts, SYS_DESCR, SYS_NAME, SYS_OBJECT_ID, generic, select_profile};
+use crate::profiles::{ProfileSet, SourceKind};
+use crate::recording::Varbinds;
+use crate::snmp::{Oid, Value, oid};
+
+pub use recording_agent::RecordingAgent;
+
+/// The most OIDs placed in one GET request; keeps responses well inside one
+/// UDP datagram even with long strings.
+pub const GET_CHUNK: usize = 16;
+/// The most rows read from one table column.
+pub const MAX_WALK_ROWS: usize = 2048;
+
+/// Why a request to a device failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum AgentError {
+    #[error("no answer within the timeout")]
+    Timeout,
+    #[error("port unreachable (nothing listens on the SNMP port)")]
+    Refused,
+    #[error("host or network unreachable")]
+    Unreachable,
+    #[error("authentication failed: {0}")]
+    AuthFailed(String),
+    #[error("{0}")]
+    Protocol(String),
+}
+
+/// A source of varbinds: a live SNMP session or a recording.
+pub trait Agent {
+    /// GETs the OIDs; missing ones are left out or returned as exceptions.
+    fn get(&mut self, oids: &[Oid]) -> impl Future<Output = Result<Vec<(Oid, Value)>, AgentError>> + Send;
+
+    /// Walks the table columns side by side, at most `max_rows` rows each.
+    fn walk(
+        &mut self,
+        columns: &[Oid],
+        max_rows: usize,
+    ) -> impl Future<Output = Result<Vec<(Oid, Value)>, AgentError>> + Send;
+}
+
+/// What collection gathered, with the requests that failed after the first.
+#[derive(Debug, Default)]
+pub struct Collected {
+    pub varbinds: Varbinds,
+    pub failures: Vec<String>,
+}
+
+impl Collected {
+    fn absorb(&mut self, answer: Result<Vec<(Oid, Value)>, AgentError>, what: &str) {
+        match answer {
+            Ok(varbinds) => {
+                for (oid, value) in varbinds {
+                    if !value.is_exception() {
+                        self.varbinds.insert(oid, value);
+                    }
+                }
+            }
+            Err(error) => {
+                tracing::debug!(request = what, %error, "request failed");
+                self.failures.push(format!("{what}: {error}"));
+            }
+        }
+    }
+}
+
+/// The system group scalars every scan starts with.
+pub fn system_oids() -> Vec<Oid> {
+    vec![oid(SYS_DESCR), oid(SYS_OBJECT_ID), oid(SYS_NAME)]
+}
+
+/// Runs the collection plan. `system` holds system-group varbinds a
+/// discovery probe already fetched; without them the first GET is sent here.
+/// Fails only when that first request fails; later failures are listed in
+/// [`Collected::failures`] and make the device `partial`.
+pub async fn collect<A: Agent>(
+    agent: &mut A,
+    profiles: &ProfileSet,
+    system: Option<Vec<(Oid, Value)>>,
+) -> Result<Collected, AgentError> {
+    let mut collected = Collected::default();
+    let system = match system {
+        Some(varbinds) => varbinds,
+        None => agent.get(&system_oids()).await?,
+    };
+    collected.absorb(Ok(system), "system group");
+
+    // Round 2: OIDs that decide between profiles whose sysObjectID and
+    // sysDescr conditions already hold.
+    let presence = {
+        let facts = Facts::new(&collected.varbinds);
+        let mut oids = BTreeSet::new();
+        for profile in &profiles.profiles {
+            if profile.prematches(facts.sys_object_id.as_ref(), &facts.sys_descr) {
+                oids.extend(profile.oid_present.iter().cloned());
+            }
+        }
+        oids
+    };
+    get_chunked(agent, &mut collected, presence.into_iter().collect(), "profile match OIDs").await;
+
+    // Round 3: ENTITY-MIB, the standard scalars, and what the matched profile names.
+    collect_entity(agent, &mut collected).await;
+    let (scalars, walks) = {
+        let facts = Facts::new(&collected.varbinds);
+        let mut scalars: BTreeSet<Oid> = generic::scalars().into_iter().collect();
+        let mut walks = BTreeSet::new();
+        if let Some(profile) = select_profile(profiles, &facts) {
+            for source in profile.sources() {
+                match &source.kind {
+                    SourceKind::Oid(oid) => {
+                        scalars.insert(oid.clone());
+                    }
+                    SourceKind::Oids(oids, _) => scalars.extend(oids.iter().cloned()),
+                    SourceKind::Walk(column) => {
+                        walks.insert(column.clone());
+                    }
+                    SourceKind::Entity(_) => {}
+                }
+            }
+        }
+        scalars.retain(|oid| !collected.varbinds.contains_key(oid));
+        (scalars, walks)
+    };
+    get_chunked(agent, &mut collected, scalars.into_iter().collect(), "profile values").await;
+    for column in walks {
+        let answer = agent.walk(std::slice::from_ref(&column), MAX_WALK_ROWS).await;
+        collected.absorb(answer, &format!("walk {column}"));
+    }
+    Ok(collected)
+}
+
+async fn get_chunked<A: Agent>(agent: &mut A, collected: &mut Collected, oids: Vec<Oid>, what: &str) {
+    for chunk in oids.chunks(GET_CHUNK) {
+        let answer = agent.get(chunk).await;
+        collected.absorb(answer, what);
+    }
+}
+
+/// Walks entPhysicalClass and the revision columns, then GETs names,
+/// serials and models of the rows that matter (chassis, stack, modules and
+/// rows with a revision), so that port and sensor rows cost nothing extra.
+async fn collect_entity<A: Agent>(agent: &mut A, collected: &mut Collected) {
+    let columns = [
+        entity::column(entity::COLUMN_CLASS),
+        entity::column(entity::COLUMN_FIRMWARE_REV),
+        entity::column(entity::COLUMN_SOFTWARE_REV),
+    ];
+    let answer = agent.walk(&columns, MAX_WALK_ROWS).await;
+    collected.absorb(answer, "walk entPhysicalTable");
+
+    let table = EntityTable::from_varbinds(&collected.varbinds);
+    let detail_columns = [
+        entity::COLUMN_DESCR,
+        entity::COLUMN_NAME,
+        entity::COLUMN_HARDWARE_REV,
+        entity::COLUMN_SERIAL_NUM,
+        entity::COLUMN_MODEL_NAME,
+    ];
+    let mut oids = Vec::new();
+    for row in table.rows.values().filter(|row| row.is_interesting()).take(entity::MAX_DETAILED_ROWS) {
+        for column in detail_columns {
+            let mut arcs = entity::column(column).arcs().to_vec();
+            arcs.extend_from_slice(&row.index);
+            oids.push(Oid::new(arcs));
+        }
+    }
+    get_chunked(agent, collected, oids, "entPhysicalTable details").await;
+}

@@ -1,0 +1,474 @@
+//! The sweep: streams targets through the discovery probe and per-device
+//! collection, under one concurrency limit, and returns one row per target.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use indicatif::ProgressBar;
+use tokio::sync::{Semaphore, mpsc};
+use tokio_util::sync::CancellationToken;
+
+use crate::collect::{AgentError, collect};
+use crate::credentials::{Credentials, Secret, SnmpAuth, SnmpCredential, SnmpVersion};
+use crate::device::{Device, Status};
+use crate::identify::identify;
+use crate::offline::apply_identity;
+use crate::profiles::ProfileSet;
+use crate::snmp::client::{RequestPolicy, Session};
+use crate::snmp::probe::{self, ProbeCommunity, ProbeOutcome, ProbeRequest, ProbeSettings};
+use crate::snmp::{Oid, Value};
+use crate::targets::{Host, Target};
+
+/// Limits and timing of one sweep.
+#[derive(Clone, Copy, Debug)]
+pub struct ScanSettings {
+    pub policy: RequestPolicy,
+    /// Devices collected from at once (one UDP socket each).
+    pub concurrency: usize,
+    /// The longest one device's collection may take.
+    pub device_deadline: Duration,
+    pub snmp_port: u16,
+    /// Targets the discovery probe keeps in flight at once.
+    pub probe_window: usize,
+    /// New targets the probe starts per second.
+    pub probe_rate: u32,
+}
+
+/// Capacity of the queue between the target stream and the probe; the
+/// stream waits when it is full, which keeps memory flat on large ranges.
+const PROBE_QUEUE: usize = 1024;
+
+/// A credential set chosen for one target.
+#[derive(Clone, Debug)]
+struct Candidate {
+    name: String,
+    auth: SnmpAuth,
+}
+
+/// Everything a target needs once it has an address.
+struct Job {
+    target: Target,
+    address: SocketAddr,
+    candidates: Vec<Candidate>,
+}
+
+/// Shared state of a running sweep.
+struct Context {
+    profiles: Arc<ProfileSet>,
+    credentials: Credentials,
+    settings: ScanSettings,
+    permits: Arc<Semaphore>,
+    results: mpsc::UnboundedSender<Device>,
+    cancel: CancellationToken,
+}
+
+/// Runs a sweep to the end, or until `cancel` fires; either way every target
+/// read from `targets` gets a row. Fails only when no socket can be opened.
+pub async fn sweep(
+    targets: Box<dyn Iterator<Item = Target> + Send>,
+    profiles: Arc<ProfileSet>,
+    credentials: Credentials,
+    settings: ScanSettings,
+    cancel: CancellationToken,
+    progress: ProgressBar,
+) -> std::io::Result<Vec<Device>> {
+    let (results_tx, mut results_rx) = mpsc::unbounded_channel::<Device>();
+    let context = Arc::new(Context {
+        profiles,
+        credentials,
+        settings,
+        permits: Arc::new(Semaphore::new(settings.concurrency.max(1))),
+        results: results_tx,
+        cancel: cancel.clone(),
+    });
+
+    let gather = tokio::spawn(async move {
+        let mut devices = Vec::new();
+        let mut answered = 0usize;
+        while let Some(device) = results_rx.recv().await {
+            if device.status.answered() {
+                answered += 1;
+            }
+            progress.inc(1);
+            progress.set_message(format!("{answered} answering"));
+            devices.push(device);
+        }
+        progress.finish_and_clear();
+        devices
+    });
+
+    let (probe_tx, probe_rx) = mpsc::channel::<ProbeRequest<Job>>(PROBE_QUEUE);
+    let (outcome_tx, outcome_rx) = mpsc::unbounded_channel();
+    let probe_settings = ProbeSettings {
+        policy: settings.policy,
+        window: settings.probe_window,
+        rate: settings.probe_rate,
+    };
+    let probe = tokio::spawn(probe::run(probe_settings, probe_rx, outcome_tx, cancel.clone()));
+    let outcomes = tokio::spawn(handle_outcomes(context.clone(), outcome_rx));
+
+    let mut tasks = tokio::task::JoinSet::new();
+    dispatch(&context, targets, &probe_tx, &mut tasks).await;
+    drop(probe_tx);
+
+    let probe_result = probe.await.unwrap_or(Ok(()));
+    let _ = outcomes.await;
+    while tasks.join_next().await.is_some() {}
+    drop(context);
+    let devices = gather.await.unwrap_or_default();
+    probe_result?;
+    Ok(devices)
+}
+
+/// Reads the target stream: rejects duplicates and misconfigured targets,
+/// resolves host names, and routes each target to the probe or to direct
+/// collection.
+async fn dispatch(
+    context: &Arc<Context>,
+    targets: Box<dyn Iterator<Item = Target> + Send>,
+    probe_tx: &mpsc::Sender<ProbeRequest<Job>>,
+    tasks: &mut tokio::task::JoinSet<()>,
+) {
+    let mut seen: HashSet<(String, String, String)> = HashSet::new();
+    for target in targets {
+        if !seen.insert((target.tenant.clone(), target.site.clone(), target.label.clone())) {
+            continue;
+        }
+        if context.cancel.is_cancelled() {
+            context.report(&target, None, Status::NotScanned, "cancelled (Ctrl-C) before its scan started".into());
+            continue;
+        }
+        if let Some(problem) = target.problem.clone() {
+            context.report(&target, None, Status::NotScanned, problem);
+            continue;
+        }
+        let candidates = match context.candidates(&target) {
+            Ok(candidates) => candidates,
+            Err(problem) => {
+                context.report(&target, None, Status::NotScanned, problem);
+                continue;
+            }
+        };
+        let port = target.port.unwrap_or(context.settings.snmp_port);
+        match target.host.clone() {
+            Host::Address(ip) => {
+                let job = Job { target, address: SocketAddr::new(ip, port), candidates };
+                route(context, job, probe_tx, tasks).await;
+            }
+            Host::Name(name) => {
+                let context = context.clone();
+                let probe_tx = probe_tx.clone();
+                tasks.spawn(async move {
+                    match resolve(&name, port).await {
+                        Ok(address) => {
+                            let job = Job { target, address, candidates };
+                            let mut inner = tokio::task::JoinSet::new();
+                            route(&context, job, &probe_tx, &mut inner).await;
+                            while inner.join_next().await.is_some() {}
+                        }
+                        Err(reason) => context.report(&target, None, Status::Unreachable, reason),
+                    }
+                });
+            }
+        }
+    }
+}
+
+async fn resolve(name: &str, port: u16) -> Result<SocketAddr, String> {
+    let mut addresses = tokio::net::lookup_host((name, port))
+        .await
+        .map_err(|error| format!("cannot resolve host name {name:?}: {error}"))?;
+    addresses.next().ok_or_else(|| format!("host name {name:?} has no address"))
+}
+
+async fn route(
+    context: &Arc<Context>,
+    job: Job,
+    probe_tx: &mpsc::Sender<ProbeRequest<Job>>,
+    tasks: &mut tokio::task::JoinSet<()>,
+) {
+    let communities: Option<Vec<ProbeCommunity>> = job
+        .candidates
+        .iter()
+        .enumerate()
+        .map(|(index, candidate)| match &candidate.auth {
+            SnmpAuth::Community { version, community } => Some(ProbeCommunity {
+                credential: index,
+                version: *version,
+                community: community.clone(),
+            }),
+            SnmpAuth::Usm(_) => None,
+        })
+        .collect();
+    match communities {
+        Some(communities) => {
+            let address = job.address;
+            if let Err(rejected) = probe_tx.send(ProbeRequest { payload: job, address, communities }).await {
+                let job = rejected.0.payload;
+                context.report(&job.target, Some(job.address), Status::NotScanned, "cancelled before its scan started".into());
+            }
+        }
+        None => {
+            let context = context.clone();
+            let permit = context.permits.clone().acquire_owned().await;
+            tasks.spawn(async move {
+                let _permit = permit;
+                scan_direct(&context, job).await;
+            });
+        }
+    }
+}
+
+/// Turns probe outcomes into collections (for answering targets) and rows.
+async fn handle_outcomes(context: Arc<Context>, mut outcomes: mpsc::UnboundedReceiver<(Job, ProbeOutcome)>) {
+    let mut tasks = tokio::task::JoinSet::new();
+    while let Some((job, outcome)) = outcomes.recv().await {
+        match outcome {
+            ProbeOutcome::Answered { credential, varbinds } => {
+                let permit = context.permits.clone().acquire_owned().await;
+                let context = context.clone();
+                tasks.spawn(async move {
+                    let _permit = permit;
+                    let system = (!varbinds.is_empty()).then_some(varbinds);
+                    scan_answered(&context, job, credential, system).await;
+                });
+            }
+            ProbeOutcome::Silent { engine_answered: true } => {
+                let names = job.candidates.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ");
+                let reason = format!(
+                    "the agent answers SNMPv3 engine discovery but ignored every community tried \
+                     (credential sets: {names}); the community is wrong or the agent's access list excludes this scanner"
+                );
+                context.report(&job.target, Some(job.address), Status::AuthFailed, reason);
+            }
+            ProbeOutcome::Silent { engine_answered: false } => {
+                let reason = context.silence_reason(&job);
+                context.report(&job.target, Some(job.address), Status::Timeout, reason);
+            }
+            ProbeOutcome::Unreachable(reason) => {
+                context.report(&job.target, Some(job.address), Status::Unreachable, reason);
+            }
+            ProbeOutcome::Cancelled => {
+                context.report(&job.target, Some(job.address), Status::NotScanned, "cancelled (Ctrl-C) while waiting for an answer".into());
+            }
+        }
+    }
+    while tasks.join_next().await.is_some() {}
+}
+
+/// Collects from a target that answered the probe with credential `index`.
+async fn scan_answered(context: &Context, job: Job, index: usize, system: Option<Vec<(Oid, Value)>>) {
+    let candidate = &job.candidates[index];
+    let mut device = context.row(&job.target, Some(job.address));
+    device.credential = Some(candidate.name.clone());
+    device.protocols = vec!["snmp"];
+
+    let mut session = match Session::open(job.address, &candidate.auth, context.settings.policy).await {
+        Ok(session) => session,
+        Err(error) => return context.finish(device_failed(device, &error)),
+    };
+    let work = collect(&mut session, &context.profiles, system.clone());
+    let outcome = tokio::select! {
+        outcome = tokio::time::timeout(context.settings.device_deadline, work) => outcome,
+        () = context.cancel.cancelled() => {
+            return context.finish(partial_from_system(context, device, system, "cancelled (Ctrl-C) during collection"));
+        }
+    };
+    match outcome {
+        Ok(Ok(collected)) => {
+            apply_identity(&mut device, identify(&context.profiles, &collected.varbinds), &collected.failures);
+            context.finish(device);
+        }
+        Ok(Err(error)) => context.finish(device_failed(device, &error)),
+        Err(_) => {
+            let reason = format!("device deadline of {:?} exceeded during collection", context.settings.device_deadline);
+            context.finish(partial_from_system(context, device, system, &reason));
+        }
+    }
+}
+
+/// Tries each credential set in order with its own session; for targets
+/// with SNMPv3 sets, which the shared probe cannot speak.
+async fn scan_direct(context: &Context, job: Job) {
+    let mut device = context.row(&job.target, Some(job.address));
+    let mut failures: Vec<(String, AgentError)> = Vec::new();
+    for candidate in &job.candidates {
+        if context.cancel.is_cancelled() {
+            device.status = Status::NotScanned;
+            device.reason = Some("cancelled (Ctrl-C) before its scan finished".into());
+            return context.finish(device);
+        }
+        let attempt = async {
+            let mut session = Session::open(job.address, &candidate.auth, context.settings.policy).await?;
+            tokio::time::timeout(context.settings.device_deadline, collect(&mut session, &context.profiles, None))
+                .await
+                .unwrap_or(Err(AgentError::Timeout))
+        };
+        match attempt.await {
+            Ok(collected) => {
+                device.credential = Some(candidate.name.clone());
+                device.protocols = vec!["snmp"];
+                apply_identity(&mut device, identify(&context.profiles, &collected.varbinds), &collected.failures);
+                return context.finish(device);
+            }
+            Err(error) => {
+                tracing::debug!(address = %job.address, credential = %candidate.name, %error, "credential set failed");
+                let stop = matches!(error, AgentError::Refused | AgentError::Unreachable);
+                failures.push((candidate.name.clone(), error));
+                if stop {
+                    break;
+                }
+            }
+        }
+    }
+    context.finish(summarise_failures(device, &failures));
+}
+
+/// Picks the status that tells the user most: an authentication failure
+/// beats refused and unreachable, which beat a timeout.
+fn summarise_failures(mut device: Device, failures: &[(String, AgentError)]) -> Device {
+    let rank = |error: &AgentError| match error {
+        AgentError::AuthFailed(_) => 0,
+        AgentError::Refused => 1,
+        AgentError::Unreachable => 2,
+        AgentError::Protocol(_) => 3,
+        AgentError::Timeout => 4,
+    };
+    let Some((_, worst)) = failures.iter().min_by_key(|(_, error)| rank(error)) else {
+        device.status = Status::NotScanned;
+        device.reason = Some("no credential set to try".into());
+        return device;
+    };
+    device.status = status_of(worst);
+    device.reason = Some(
+        failures
+            .iter()
+            .map(|(name, error)| format!("{name}: {error}"))
+            .collect::<Vec<_>>()
+            .join("; "),
+    );
+    device
+}
+
+fn status_of(error: &AgentError) -> Status {
+    match error {
+        AgentError::Timeout | AgentError::Protocol(_) => Status::Timeout,
+        AgentError::Refused => Status::Refused,
+        AgentError::Unreachable => Status::Unreachable,
+        AgentError::AuthFailed(_) => Status::AuthFailed,
+    }
+}
+
+fn device_failed(mut device: Device, error: &AgentError) -> Device {
+    device.status = status_of(error);
+    device.reason = Some(error.to_string());
+    device
+}
+
+/// Identifies from the system group alone when collection could not finish.
+fn partial_from_system(context: &Context, mut device: Device, system: Option<Vec<(Oid, Value)>>, reason: &str) -> Device {
+    let varbinds = system.unwrap_or_default().into_iter().collect();
+    apply_identity(&mut device, identify(&context.profiles, &varbinds), &[]);
+    device.status = Status::Partial;
+    device.reason = Some(reason.to_string());
+    device
+}
+
+impl Context {
+    fn row(&self, target: &Target, address: Option<SocketAddr>) -> Device {
+        let mut device = Device::empty(&target.tenant, &target.site, address.map(|a| a.ip()).or(target.address()), Status::NotScanned);
+        device.name = target.name.clone();
+        device.port = address.map(|a| a.port());
+        device.target_label = target.label.clone();
+        device
+    }
+
+    fn report(&self, target: &Target, address: Option<SocketAddr>, status: Status, reason: String) {
+        let mut device = self.row(target, address);
+        device.status = status;
+        device.reason = Some(reason);
+        if status != Status::NotScanned {
+            tracing::debug!(target = %target.label, %status, reason = device.reason.as_deref().unwrap_or(""), "no device data");
+        } else {
+            tracing::warn!(target = %target.label, reason = device.reason.as_deref().unwrap_or(""), "target not scanned");
+        }
+        self.finish(device);
+    }
+
+    fn finish(&self, mut device: Device) {
+        device.scanned_at = Some(now_rfc3339());
+        let _ = self.results.send(device);
+    }
+
+    fn silence_reason(&self, job: &Job) -> String {
+        let names = job.candidates.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ");
+        format!(
+            "no SNMP answer on port {} after {} attempt(s) per credential set ({names}); \
+             a v1/v2c agent also stays silent for a wrong community",
+            job.address.port(),
+            self.settings.policy.retries + 1
+        )
+    }
+
+    /// The credential sets to try, in order: those the target names, else the
+    /// command-line community followed by every set fenced to its tenant,
+    /// else the community `public`.
+    fn candidates(&self, target: &Target) -> Result<Vec<Candidate>, String> {
+        let usable = |set: &SnmpCredential| -> Result<Candidate, String> {
+            let auth = set.auth.clone().map_err(|e| format!("credential set {:?} ({}): {e}", set.name, set.origin))?;
+            Ok(Candidate { name: set.name.clone(), auth })
+        };
+        if !target.credentials.is_empty() {
+            return target
+                .credentials
+                .iter()
+                .map(|name| {
+                    let set = self.credentials.find(name).ok_or_else(|| format!("credential set {name:?} is not defined"))?;
+                    if !set.allows_tenant(&target.tenant) {
+                        return Err(format!(
+                            "credential set {name:?} ({}) is fenced to tenants {:?}, not {:?}",
+                            set.origin, set.tenants, target.tenant
+                        ));
+                    }
+                    usable(set)
+                })
+                .collect();
+        }
+        let fenced: Vec<&SnmpCredential> = self.credentials.snmp.iter().filter(|s| s.allows_tenant(&target.tenant)).collect();
+        if fenced.is_empty() {
+            return Ok(vec![Candidate {
+                name: "default-public".to_string(),
+                auth: SnmpAuth::Community { version: SnmpVersion::V2c, community: default_community() },
+            }]);
+        }
+        let mut candidates = Vec::new();
+        let mut problems = Vec::new();
+        for set in fenced {
+            match usable(set) {
+                Ok(candidate) => candidates.push(candidate),
+                Err(problem) => problems.push(problem),
+            }
+        }
+        if candidates.is_empty() {
+            return Err(problems.join("; "));
+        }
+        for problem in problems {
+            tracing::warn!(tenant = %target.tenant, "{problem}");
+        }
+        Ok(candidates)
+    }
+}
+
+/// The community tried when neither the target, the credentials file nor
+/// the command line names one: the factory default of most agents.
+fn default_community() -> Secret {
+    Secret::new("public".to_string())
+}
+
+/// The current time as RFC 3339 UTC, second precision.
+pub fn now_rfc3339() -> String {
+    let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}

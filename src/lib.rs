@@ -1,0 +1,26 @@
+//! fwsweep: a firmware scanner for the network devices of many customers.
+//!
+//! Stages, each in its own module: [`targets`] (what to scan),
+//! [`collect`] (what devices answer), [`identify`] (vendor profiles),
+//! [`assess`] (verdicts), [`report`] (table, CSV, JSON); [`engine`] runs a
+//! sweep, [`simulate`] serves recordings as live agents.
+
+pub mod assess;
+pub mod collect;
+pub mod credentials;
+pub mod demo;
+pub mod device;
+pub mod engine;
+pub mod identify;
+pub mod offline;
+pub mod profiles;
+pub mod recording;
+pub mod report;
+pub mod simulate;
+pub mod snmp;
+pub mod targets;
+
+/// Profiles and demo fixtures built into the binary by `build.rs`.
+pub mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}

@@ -1,0 +1,66 @@
+//! `fwsweep identify`: profile matching and extraction on saved recordings.
+
+use std::path::{Path, PathBuf};
+
+use crate::collect::{RecordingAgent, collect};
+use crate::device::{Device, Status};
+use crate::identify::{Identity, identify};
+use crate::profiles::ProfileSet;
+use crate::recording;
+
+/// Identifies each recording; a file that cannot be read still gets a row,
+/// with status `not-scanned` and the error as its reason.
+pub async fn identify_files(profiles: &ProfileSet, paths: &[PathBuf], tenant: &str, site: &str) -> Vec<Device> {
+    let mut devices = Vec::with_capacity(paths.len());
+    for path in paths {
+        devices.push(identify_file(profiles, path, tenant, site).await);
+    }
+    devices
+}
+
+async fn identify_file(profiles: &ProfileSet, path: &Path, tenant: &str, site: &str) -> Device {
+    let mut device = Device::empty(tenant, site, None, Status::NotScanned);
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    device.recording = file_name.clone();
+    device.target_label = file_name.unwrap_or_default();
+
+    let varbinds = match recording::load(path) {
+        Ok(varbinds) => varbinds,
+        Err(error) => {
+            device.reason = Some(error.to_string());
+            return device;
+        }
+    };
+    let mut agent = RecordingAgent::new(&varbinds);
+    let collected = match collect(&mut agent, profiles, None).await {
+        Ok(collected) => collected,
+        Err(error) => {
+            device.reason = Some(error.to_string());
+            return device;
+        }
+    };
+    let identity = identify(profiles, &collected.varbinds);
+    apply_identity(&mut device, identity, &collected.failures);
+    device.protocols = vec!["snmp"];
+    device
+}
+
+/// Copies what identification learned into a result row.
+pub fn apply_identity(device: &mut Device, identity: Identity, failures: &[String]) {
+    device.status = identity.status.unwrap_or(Status::Unidentified);
+    device.reason = identity.reason;
+    if !failures.is_empty() && device.status == Status::Ok {
+        device.status = Status::Partial;
+        device.reason = Some(format!("some requests failed: {}", failures.join("; ")));
+    }
+    device.profile = identity.profile;
+    device.vendor = identity.vendor;
+    device.model = identity.model;
+    device.serial = identity.serial;
+    device.class = identity.class;
+    device.hostname = identity.hostname;
+    device.sys_descr = identity.sys_descr;
+    device.sys_object_id = identity.sys_object_id;
+    device.version = identity.version;
+    device.components = identity.components;
+}

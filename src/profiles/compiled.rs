@@ -1,0 +1,222 @@
+//! Validated profiles: parsed OIDs, compiled regexes, and the matching and
+//! extraction rules that run on an observation.
+
+use std::path::PathBuf;
+
+use regex::Regex;
+
+use crate::device::{ComponentKind, DeviceClass};
+use crate::identify::Facts;
+use crate::snmp::Oid;
+
+/// A loaded, validated vendor profile.
+#[derive(Debug)]
+pub struct Profile {
+    pub id: String,
+    pub vendor: String,
+    pub platform: Option<String>,
+    pub class: DeviceClass,
+    pub priority: i32,
+    pub release_product: Option<String>,
+    pub version_scheme: Option<String>,
+    pub path: PathBuf,
+    pub sys_object_id: Vec<Oid>,
+    pub sys_descr: Vec<Regex>,
+    pub sys_descr_exclude: Vec<Regex>,
+    pub oid_present: Vec<Oid>,
+    pub version: Option<Extractor>,
+    pub model: Option<Field>,
+    pub serial: Option<Field>,
+    pub hostname: Option<Field>,
+    pub components: Vec<Extractor>,
+    pub entity_components: bool,
+}
+
+/// A named component and where its version comes from.
+#[derive(Debug)]
+pub struct Extractor {
+    pub name: String,
+    pub kind: ComponentKind,
+    pub field: Field,
+}
+
+/// Alternatives for one value, tried in order.
+#[derive(Debug, Default)]
+pub struct Field {
+    pub sources: Vec<Source>,
+}
+
+#[derive(Debug)]
+pub struct Source {
+    pub kind: SourceKind,
+    pub regex: Option<Regex>,
+    pub template: Option<String>,
+    pub replace: Vec<(Regex, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub enum SourceKind {
+    Oid(Oid),
+    Oids(Vec<Oid>, String),
+    Walk(Oid),
+    Entity(EntityColumn),
+}
+
+/// The ENTITY-MIB entPhysicalTable columns a profile may read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntityColumn {
+    Descr,
+    Name,
+    HardwareRev,
+    FirmwareRev,
+    SoftwareRev,
+    SerialNum,
+    ModelName,
+}
+
+impl EntityColumn {
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "descr" => EntityColumn::Descr,
+            "name" => EntityColumn::Name,
+            "hardware_rev" => EntityColumn::HardwareRev,
+            "firmware_rev" => EntityColumn::FirmwareRev,
+            "software_rev" => EntityColumn::SoftwareRev,
+            "serial_num" => EntityColumn::SerialNum,
+            "model_name" => EntityColumn::ModelName,
+            _ => return None,
+        })
+    }
+}
+
+/// A template that refers to a capture group the regex does not have.
+#[derive(Debug, thiserror::Error)]
+#[error("template {template:?} refers to ${group}, which the regex does not define")]
+pub struct TemplateError {
+    pub template: String,
+    pub group: String,
+}
+
+impl Profile {
+    /// Checks sysObjectID and sysDescr conditions only; `oid_present` needs
+    /// values that are fetched after this first pass.
+    pub fn prematches(&self, sys_object_id: Option<&Oid>, sys_descr: &str) -> bool {
+        if !self.sys_object_id.is_empty() {
+            let Some(object_id) = sys_object_id else { return false };
+            if !self.sys_object_id.iter().any(|prefix| object_id.starts_with(prefix)) {
+                return false;
+            }
+        }
+        if !self.sys_descr.is_empty() && !self.sys_descr.iter().any(|r| r.is_match(sys_descr)) {
+            return false;
+        }
+        !self.sys_descr_exclude.iter().any(|r| r.is_match(sys_descr))
+    }
+
+    /// Checks every condition against what the device answered.
+    pub fn matches(&self, facts: &Facts<'_>) -> bool {
+        if !self.prematches(facts.sys_object_id.as_ref(), &facts.sys_descr) {
+            return false;
+        }
+        self.oid_present.is_empty()
+            || self.oid_present.iter().any(|oid| facts.text(oid).is_some())
+    }
+
+    /// Ranks matching profiles: priority first, then the longest sysObjectID
+    /// prefix, then the number of condition kinds the profile sets.
+    pub fn specificity(&self, sys_object_id: Option<&Oid>) -> (i32, usize, usize) {
+        let prefix_length = sys_object_id
+            .map(|object_id| {
+                self.sys_object_id
+                    .iter()
+                    .filter(|prefix| object_id.starts_with(prefix))
+                    .map(|prefix| prefix.arcs().len())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .unwrap_or(0);
+        let conditions = [
+            !self.sys_object_id.is_empty(),
+            !self.sys_descr.is_empty(),
+            !self.sys_descr_exclude.is_empty(),
+            !self.oid_present.is_empty(),
+        ]
+        .iter()
+        .filter(|&&set| set)
+        .count();
+        (self.priority, prefix_length, conditions)
+    }
+
+    /// Lists every source of the profile, for planning what to fetch.
+    pub fn sources(&self) -> impl Iterator<Item = &Source> {
+        let extractors = self.version.iter().chain(self.components.iter()).map(|e| &e.field);
+        let fields = [&self.model, &self.serial, &self.hostname].into_iter().flatten();
+        extractors.chain(fields).flat_map(|field| field.sources.iter())
+    }
+}
+
+impl Field {
+    /// Returns the first value a source yields, with where it came from.
+    pub fn extract(&self, facts: &Facts<'_>) -> Option<(String, String)> {
+        self.sources.iter().find_map(|source| source.extract(facts))
+    }
+}
+
+impl Source {
+    /// Reads the raw value, then shapes it with regex, template and replacements.
+    pub fn extract(&self, facts: &Facts<'_>) -> Option<(String, String)> {
+        match &self.kind {
+            SourceKind::Oid(oid) => {
+                let raw = facts.text(oid)?;
+                Some((self.shape(&raw)?, format!("snmp:{oid}")))
+            }
+            SourceKind::Oids(oids, separator) => {
+                let parts: Vec<String> = oids.iter().filter_map(|oid| facts.text(oid)).collect();
+                if parts.is_empty() {
+                    return None;
+                }
+                let joined = parts.iter().map(|p| p.trim()).collect::<Vec<_>>().join(separator);
+                Some((self.shape(&joined)?, format!("snmp:{}", oids[0])))
+            }
+            SourceKind::Walk(column) => facts.column(column).find_map(|(oid, raw)| {
+                Some((self.shape(&raw)?, format!("snmp:{oid}")))
+            }),
+            SourceKind::Entity(column) => {
+                let (oid, raw) = facts.entity.chassis_value(*column)?;
+                Some((self.shape(&raw)?, format!("snmp:{oid}")))
+            }
+        }
+    }
+
+    fn shape(&self, raw: &str) -> Option<String> {
+        let mut text = match &self.regex {
+            None => raw.to_string(),
+            Some(regex) => {
+                let captures = regex.captures(raw)?;
+                match &self.template {
+                    Some(template) => {
+                        let mut expanded = String::new();
+                        captures.expand(template, &mut expanded);
+                        expanded
+                    }
+                    None => captures
+                        .name("value")
+                        .or_else(|| captures.get(1))
+                        .or_else(|| captures.get(0))?
+                        .as_str()
+                        .to_string(),
+                }
+            }
+        };
+        for (pattern, replacement) in &self.replace {
+            text = pattern.replace_all(&text, replacement.as_str()).into_owned();
+        }
+        clean_value(&text)
+    }
+}
+
+/// Trims white space and wrapping quotes; empty text means no value.
+pub fn clean_value(text: &str) -> Option<String> {
+    let trimmed = text.trim().trim_matches('"').trim();
+    (!trimmed.is_empty()).then(|| trimmed.to_string())
+}

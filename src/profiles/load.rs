@@ -1,0 +1,318 @@
+//! Reading profile files from disk and validating them.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use regex::Regex;
+use toml::Spanned;
+
+use super::compiled::{EntityColumn, Extractor, Field, Profile, Source, SourceKind};
+use super::schema::{FieldSpec, ProfileFile, SourceSpec};
+use crate::snmp::Oid;
+
+/// A profile that could not be loaded; names the file, line and field.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    #[error("{path}: cannot read: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("{path}:{line}: {field}: {message}")]
+    Field { path: PathBuf, line: usize, field: String, message: String },
+    #[error("{path}: duplicate profile id {id:?}, already defined in {first}")]
+    Duplicate { path: PathBuf, id: String, first: PathBuf },
+}
+
+/// All loaded profiles, highest priority first.
+#[derive(Debug, Default)]
+pub struct ProfileSet {
+    pub profiles: Vec<Profile>,
+}
+
+/// Loads every `*.toml` below `dir`, skipping the `releases` folder, which
+/// holds release data rather than profiles.
+pub fn load_dir(dir: &Path) -> Result<ProfileSet, ProfileError> {
+    load_dirs(&[dir.to_path_buf()])
+}
+
+/// Loads several profile folders; an id defined twice is an error.
+pub fn load_dirs(dirs: &[PathBuf]) -> Result<ProfileSet, ProfileError> {
+    let mut set = ProfileSet::default();
+    set.add_dirs(dirs, false)?;
+    Ok(set)
+}
+
+impl ProfileSet {
+    /// Loads the profiles built into the binary.
+    pub fn builtin() -> Result<ProfileSet, ProfileError> {
+        let mut set = ProfileSet::default();
+        for (path, text) in crate::embedded::PROFILES {
+            set.insert(load_text(Path::new(path), text)?, false)?;
+        }
+        set.sort();
+        Ok(set)
+    }
+
+    /// Adds the profiles in `dirs`. With `may_replace`, a profile whose id
+    /// is already loaded replaces it (a user's edited copy of a built-in
+    /// profile); two files in `dirs` with one id are still an error.
+    pub fn add_dirs(&mut self, dirs: &[PathBuf], may_replace: bool) -> Result<(), ProfileError> {
+        let mut files = Vec::new();
+        for dir in dirs {
+            collect_files(dir, &mut files)?;
+        }
+        let mut added: HashMap<String, PathBuf> = HashMap::new();
+        for path in files {
+            let profile = load_file(&path)?;
+            if let Some(first) = added.get(&profile.id) {
+                return Err(ProfileError::Duplicate { path, id: profile.id, first: first.clone() });
+            }
+            added.insert(profile.id.clone(), path);
+            self.insert(profile, may_replace)?;
+        }
+        self.sort();
+        Ok(())
+    }
+
+    fn insert(&mut self, profile: Profile, may_replace: bool) -> Result<(), ProfileError> {
+        if let Some(position) = self.profiles.iter().position(|p| p.id == profile.id) {
+            if !may_replace {
+                return Err(ProfileError::Duplicate {
+                    path: profile.path.clone(),
+                    id: profile.id.clone(),
+                    first: self.profiles[position].path.clone(),
+                });
+            }
+            tracing::info!(id = %profile.id, path = %profile.path.display(), "profile replaces the built-in one");
+            self.profiles[position] = profile;
+        } else {
+            self.profiles.push(profile);
+        }
+        Ok(())
+    }
+
+    fn sort(&mut self) {
+        self.profiles.sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id)));
+    }
+}
+
+fn collect_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), ProfileError> {
+    let io_error = |source| ProfileError::Io { path: dir.to_path_buf(), source };
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io_error)?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            if path.file_name().is_some_and(|name| name == "releases") {
+                continue;
+            }
+            collect_files(&path, files)?;
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Parses and validates one profile file.
+pub fn load_file(path: &Path) -> Result<Profile, ProfileError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| ProfileError::Io { path: path.to_path_buf(), source })?;
+    load_text(path, &text)
+}
+
+/// Parses and validates profile text; `path` names it in errors.
+pub fn load_text(path: &Path, text: &str) -> Result<Profile, ProfileError> {
+    let file: ProfileFile = toml::from_str(&text).map_err(|error| {
+        let line = error.span().map(|span| line_of(text, span.start));
+        let message = error.message().to_string();
+        match line {
+            Some(line) => ProfileError::Field {
+                path: path.to_path_buf(),
+                line,
+                field: "syntax".to_string(),
+                message,
+            },
+            None => ProfileError::Invalid { path: path.to_path_buf(), message },
+        }
+    })?;
+    Compiler { path, text }.compile(file)
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// Turns the parsed file into a [`Profile`], keeping the file text so that
+/// every error can name its line.
+struct Compiler<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Compiler<'_> {
+    fn compile(&self, file: ProfileFile) -> Result<Profile, ProfileError> {
+        if file.id.trim().is_empty() || !file.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            return Err(self.invalid(format!("id {:?} must be letters, digits, '-' or '_'", file.id)));
+        }
+        let matcher = &file.matcher;
+        if matcher.sys_object_id.is_empty() && matcher.sys_descr.is_empty() && matcher.oid_present.is_empty() {
+            return Err(self.invalid(
+                "[match] needs at least one of sys_object_id, sys_descr or oid_present".to_string(),
+            ));
+        }
+        let version = match file.version {
+            Some(spec) => Some(Extractor {
+                name: spec.component,
+                kind: spec.kind,
+                field: self.field("version", FieldSpec { sources: spec.sources })?,
+            }),
+            None => None,
+        };
+        let components = file
+            .components
+            .into_iter()
+            .map(|spec| {
+                let field = self.field(&format!("component {:?}", spec.name), FieldSpec { sources: spec.sources })?;
+                Ok(Extractor { name: spec.name, kind: spec.kind, field })
+            })
+            .collect::<Result<Vec<_>, ProfileError>>()?;
+
+        Ok(Profile {
+            sys_object_id: self.oids("match.sys_object_id", &matcher.sys_object_id)?,
+            sys_descr: self.regexes("match.sys_descr", &matcher.sys_descr)?,
+            sys_descr_exclude: self.regexes("match.sys_descr_exclude", &matcher.sys_descr_exclude)?,
+            oid_present: self.oids("match.oid_present", &matcher.oid_present)?,
+            id: file.id,
+            vendor: file.vendor,
+            platform: file.platform,
+            class: file.class,
+            priority: file.priority,
+            release_product: file.release_product,
+            version_scheme: file.version_scheme,
+            path: self.path.to_path_buf(),
+            version,
+            model: file.model.map(|f| self.field("model", f)).transpose()?,
+            serial: file.serial.map(|f| self.field("serial", f)).transpose()?,
+            hostname: file.hostname.map(|f| self.field("hostname", f)).transpose()?,
+            components,
+            entity_components: file.entity.components,
+        })
+    }
+
+    fn invalid(&self, message: String) -> ProfileError {
+        ProfileError::Invalid { path: self.path.to_path_buf(), message }
+    }
+
+    fn field_error(&self, span_start: usize, field: &str, message: String) -> ProfileError {
+        ProfileError::Field {
+            path: self.path.to_path_buf(),
+            line: line_of(self.text, span_start),
+            field: field.to_string(),
+            message,
+        }
+    }
+
+    fn oids(&self, field: &str, texts: &[String]) -> Result<Vec<Oid>, ProfileError> {
+        texts
+            .iter()
+            .map(|text| {
+                resolve_oid(text).ok_or_else(|| self.invalid(format!("{field}: invalid OID {text:?}")))
+            })
+            .collect()
+    }
+
+    fn regex(&self, field: &str, pattern: &Spanned<String>) -> Result<Regex, ProfileError> {
+        Regex::new(pattern.get_ref()).map_err(|error| {
+            self.field_error(pattern.span().start, field, format!("invalid regex: {error}"))
+        })
+    }
+
+    fn regexes(&self, field: &str, patterns: &[Spanned<String>]) -> Result<Vec<Regex>, ProfileError> {
+        patterns.iter().map(|p| self.regex(field, p)).collect()
+    }
+
+    fn field(&self, name: &str, spec: FieldSpec) -> Result<Field, ProfileError> {
+        if spec.sources.is_empty() {
+            return Err(self.invalid(format!("{name}: sources must list at least one source")));
+        }
+        let sources = spec
+            .sources
+            .iter()
+            .map(|source| self.source(name, source))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Field { sources })
+    }
+
+    fn source(&self, field: &str, spec: &SourceSpec) -> Result<Source, ProfileError> {
+        let kinds_set = [spec.oid.is_some(), spec.oids.is_some(), spec.walk.is_some(), spec.entity.is_some()]
+            .iter()
+            .filter(|&&set| set)
+            .count();
+        if kinds_set != 1 {
+            return Err(self.invalid(format!(
+                "{field}: each source sets exactly one of oid, oids, walk or entity"
+            )));
+        }
+        let kind = if let Some(text) = &spec.oid {
+            SourceKind::Oid(self.oids(field, std::slice::from_ref(text))?.remove(0))
+        } else if let Some(texts) = &spec.oids {
+            SourceKind::Oids(self.oids(field, texts)?, spec.join.clone().unwrap_or_else(|| " ".into()))
+        } else if let Some(text) = &spec.walk {
+            SourceKind::Walk(self.oids(field, std::slice::from_ref(text))?.remove(0))
+        } else {
+            let name = spec.entity.as_deref().unwrap_or_default();
+            SourceKind::Entity(EntityColumn::parse(name).ok_or_else(|| {
+                self.invalid(format!(
+                    "{field}: unknown entity column {name:?}; expected descr, name, hardware_rev, \
+                     firmware_rev, software_rev, serial_num or model_name"
+                ))
+            })?)
+        };
+        let regex = spec.regex.as_ref().map(|r| self.regex(field, r)).transpose()?;
+        if spec.template.is_some() && regex.is_none() {
+            return Err(self.invalid(format!("{field}: template needs a regex to take captures from")));
+        }
+        if let (Some(template), Some(regex)) = (&spec.template, &regex) {
+            check_template(template, regex).map_err(|e| self.invalid(format!("{field}: {e}")))?;
+        }
+        let replace = spec
+            .replace
+            .iter()
+            .map(|(pattern, replacement)| Ok((self.regex(field, pattern)?, replacement.clone())))
+            .collect::<Result<Vec<_>, ProfileError>>()?;
+        Ok(Source { kind, regex, template: spec.template.clone(), replace })
+    }
+}
+
+/// Rejects `$N` and `${name}` references to groups the regex lacks, which
+/// the regex crate would otherwise expand silently to nothing.
+fn check_template(template: &str, regex: &Regex) -> Result<(), super::TemplateError> {
+    let reference = Regex::new(r"\$(?:\{(\w+)\}|(\d+))").expect("static regex");
+    for captures in reference.captures_iter(template) {
+        let group = captures.get(1).or_else(|| captures.get(2)).map_or("", |m| m.as_str());
+        let known = match group.parse::<usize>() {
+            Ok(number) => number < regex.captures_len(),
+            Err(_) => regex.capture_names().flatten().any(|name| name == group),
+        };
+        if !known {
+            return Err(super::TemplateError { template: template.to_string(), group: group.to_string() });
+        }
+    }
+    Ok(())
+}
+
+/// Resolves the system-group names profile authors may use instead of OIDs.
+pub fn resolve_oid(text: &str) -> Option<Oid> {
+    let dotted = match text {
+        "sysDescr" => "1.3.6.1.2.1.1.1.0",
+        "sysObjectID" => "1.3.6.1.2.1.1.2.0",
+        "sysContact" => "1.3.6.1.2.1.1.4.0",
+        "sysName" => "1.3.6.1.2.1.1.5.0",
+        "sysLocation" => "1.3.6.1.2.1.1.6.0",
+        other => other,
+    };
+    dotted.parse().ok()
+}

@@ -1,0 +1,9 @@
+//! Vendor profiles: declarative TOML files that recognise a platform and say
+//! where its model, serial and firmware versions live.
+
+mod compiled;
+mod load;
+pub mod schema;
+
+pub use compiled::{clean_value, EntityColumn, Extractor, Field, Profile, Source, SourceKind, TemplateError};
+pub use load::{ProfileError, ProfileSet, load_dir, load_dirs, load_file, load_text};

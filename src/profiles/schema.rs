@@ -1,0 +1,134 @@
+//! The TOML shape of a vendor profile, as written by profile authors.
+//! `docs/profiles.md` describes every field with examples.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::device::{ComponentKind, DeviceClass};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileFile {
+    pub id: String,
+    pub vendor: String,
+    /// The product family shown to users, such as "Catalyst (IOS)".
+    pub platform: Option<String>,
+    pub class: DeviceClass,
+    /// Higher wins when several profiles match one device.
+    #[serde(default = "default_priority")]
+    pub priority: i32,
+    /// The release product whose known releases the versions belong to.
+    pub release_product: Option<String>,
+    pub version_scheme: Option<String>,
+    #[serde(rename = "match")]
+    pub matcher: MatchSpec,
+    pub version: Option<VersionSpec>,
+    pub model: Option<FieldSpec>,
+    pub serial: Option<FieldSpec>,
+    pub hostname: Option<FieldSpec>,
+    #[serde(default, rename = "component")]
+    pub components: Vec<ComponentSpec>,
+    #[serde(default)]
+    pub entity: EntitySpec,
+}
+
+fn default_priority() -> i32 {
+    100
+}
+
+/// How a device is recognised. Every condition that is set must hold; inside
+/// one list, any entry may match.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct MatchSpec {
+    /// sysObjectID prefixes, dotted decimal; a prefix matches at an arc boundary.
+    #[serde(default)]
+    pub sys_object_id: Vec<String>,
+    /// Regular expressions, any of which must match sysDescr.
+    #[serde(default)]
+    pub sys_descr: Vec<Spanned<String>>,
+    /// Regular expressions none of which may match sysDescr.
+    #[serde(default)]
+    pub sys_descr_exclude: Vec<Spanned<String>>,
+    /// OIDs, any of which must answer with a value (for platforms that send a
+    /// generic sysObjectID and an uninformative sysDescr).
+    #[serde(default)]
+    pub oid_present: Vec<String>,
+}
+
+/// Where a value comes from. Exactly one of `oid`, `oids`, `walk` and
+/// `entity` is set; `regex`, `template` and `replace` then shape the text.
+#[derive(Debug, Deserialize, Clone, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SourceSpec {
+    /// A scalar to GET: dotted OID or one of sysDescr, sysObjectID, sysName,
+    /// sysContact, sysLocation.
+    pub oid: Option<String>,
+    /// Several scalars whose values are joined with `join`.
+    pub oids: Option<Vec<String>>,
+    pub join: Option<String>,
+    /// A table column to walk; the first row whose value matches `regex` wins.
+    pub walk: Option<String>,
+    /// A column of the ENTITY-MIB chassis entry: descr, name, hardware_rev,
+    /// firmware_rev, software_rev, serial_num, model_name.
+    pub entity: Option<String>,
+    /// Applied to the value; the named group `value`, else group 1, else the
+    /// whole match is kept. No match means no value from this source.
+    pub regex: Option<Spanned<String>>,
+    /// Built from the regex captures (`$1`, `${name}`) instead of one group.
+    pub template: Option<String>,
+    /// Regex replacements applied in order after extraction.
+    #[serde(default)]
+    pub replace: Vec<(Spanned<String>, String)>,
+}
+
+/// A value with alternatives: the first source that yields text wins.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct FieldSpec {
+    pub sources: Vec<SourceSpec>,
+}
+
+/// The device's primary software version, also reported as a component.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VersionSpec {
+    /// The component name, such as "IOS" or "FortiOS".
+    pub component: String,
+    #[serde(default = "default_os_kind")]
+    pub kind: ComponentKind,
+    pub sources: Vec<SourceSpec>,
+}
+
+fn default_os_kind() -> ComponentKind {
+    ComponentKind::Os
+}
+
+/// A further firmware component read from a scalar or table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComponentSpec {
+    pub name: String,
+    pub kind: ComponentKind,
+    pub sources: Vec<SourceSpec>,
+}
+
+/// Which ENTITY-MIB rows become components (stack members, modules).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntitySpec {
+    /// Add a component per ENTITY-MIB entry that reports a software or
+    /// firmware revision.
+    #[serde(default = "default_true")]
+    pub components: bool,
+}
+
+impl Default for EntitySpec {
+    fn default() -> Self {
+        EntitySpec { components: true }
+    }
+}
+
+fn default_true() -> bool {
+    true
+}

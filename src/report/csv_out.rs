@@ -1,0 +1,94 @@
+use std::io::Write;
+
+use crate::device::{Component, Device};
+
+/// The CSV header, in contract order.
+pub const CSV_COLUMNS: [&str; 29] = [
+    "tenant", "site", "address", "name", "status", "reason", "class", "vendor", "model", "serial",
+    "hostname", "profile", "device_version", "device_verdict", "component", "kind", "version",
+    "verdict", "latest_in_train", "latest", "baseline", "eol_date", "advisories", "kev", "source",
+    "protocol", "credential", "recording", "scanned_at",
+];
+
+/// Prefixes a cell that a spreadsheet would run as a formula with `'`.
+/// Device strings are attacker-controlled, and customers open these files
+/// in spreadsheets.
+pub fn escape_formula(cell: &str) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+        _ => cell.to_string(),
+    }
+}
+
+/// Writes one row per component; a device without components gets one row
+/// with empty component cells.
+pub fn write_csv(out: &mut dyn Write, devices: &[Device]) -> std::io::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(CSV_COLUMNS)?;
+    for device in devices {
+        if device.components.is_empty() {
+            writer.write_record(row(device, None).iter().map(|c| escape_formula(c)))?;
+        }
+        for component in &device.components {
+            writer.write_record(row(device, Some(component)).iter().map(|c| escape_formula(c)))?;
+        }
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+fn row(device: &Device, component: Option<&Component>) -> Vec<String> {
+    let text = |value: &Option<String>| value.clone().unwrap_or_default();
+    let address = device
+        .address
+        .map(|a| a.to_string())
+        .unwrap_or_else(|| device.target_label.clone());
+    let mut cells = vec![
+        device.tenant.clone(),
+        device.site.clone(),
+        address,
+        text(&device.name),
+        device.status.to_string(),
+        text(&device.reason),
+        device.class.map(|c| c.as_str().to_string()).unwrap_or_default(),
+        text(&device.vendor),
+        text(&device.model),
+        text(&device.serial),
+        text(&device.hostname),
+        text(&device.profile),
+        text(&device.version),
+        device.verdict.map(|v| v.to_string()).unwrap_or_default(),
+    ];
+    match component {
+        Some(c) => cells.extend([
+            c.name.clone(),
+            c.kind.as_str().to_string(),
+            c.version.clone(),
+            c.verdict.to_string(),
+            text(&c.latest_in_train),
+            text(&c.latest),
+            text(&c.baseline),
+            text(&c.eol_date),
+            c.advisories.join("; "),
+            c.kev.to_string(),
+            c.source.clone(),
+            c.protocol.to_string(),
+        ]),
+        None => cells.extend(std::iter::repeat_n(String::new(), 12)),
+    }
+    cells.extend([text(&device.credential), text(&device.recording), text(&device.scanned_at)]);
+    cells
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_get_quote() {
+        assert_eq!(escape_formula("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(escape_formula("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(escape_formula("\tcmd"), "'\tcmd");
+        assert_eq!(escape_formula("15.2(7)E3"), "15.2(7)E3");
+    }
+}

@@ -1,0 +1,75 @@
+//! Writing results: a terminal table, CSV with one row per component, and the
+//! versioned JSON document.
+
+mod csv_out;
+mod json;
+mod table;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use crate::device::{Device, Status};
+
+pub use csv_out::{CSV_COLUMNS, escape_formula, write_csv};
+pub use json::write_json;
+pub use table::write_table;
+
+/// The output formats of `scan` and `identify`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+/// Facts about one sweep that head the JSON document.
+#[derive(Debug, Clone)]
+pub struct SweepSummary {
+    pub started: String,
+    pub finished: String,
+    pub release_data_checked: Option<String>,
+    pub targets: usize,
+}
+
+impl SweepSummary {
+    pub fn counts(devices: &[Device]) -> BTreeMap<&'static str, usize> {
+        let mut counts = BTreeMap::new();
+        for device in devices {
+            *counts.entry(device.status.as_str()).or_insert(0) += 1;
+        }
+        counts
+    }
+}
+
+/// Options for the terminal table.
+#[derive(Debug, Clone, Copy)]
+pub struct TableStyle {
+    pub color: bool,
+    /// Terminal width in columns, or `None` for unlimited (a pipe or file).
+    pub width: Option<u16>,
+}
+
+/// Writes devices in the chosen format.
+pub fn write(
+    out: &mut dyn Write,
+    format: Format,
+    summary: &SweepSummary,
+    devices: &[Device],
+    style: TableStyle,
+) -> std::io::Result<()> {
+    match format {
+        Format::Table => write_table(out, summary, devices, style),
+        Format::Csv => write_csv(out, devices),
+        Format::Json => write_json(out, summary, devices),
+    }
+}
+
+/// One line per status with its count, for the end of a table and for logs.
+pub fn status_line(devices: &[Device]) -> String {
+    let counts = SweepSummary::counts(devices);
+    Status::ALL
+        .iter()
+        .filter_map(|status| counts.get(status.as_str()).map(|n| format!("{n} {status}")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,75 @@
+use std::io::Write;
+
+use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
+
+use super::{SweepSummary, TableStyle, status_line};
+use crate::device::{Device, Status};
+use crate::identify::text::strip_terminal_controls;
+
+/// Writes one line per device, device strings stripped of control
+/// sequences, then a line of counts.
+pub fn write_table(
+    out: &mut dyn Write,
+    summary: &SweepSummary,
+    devices: &[Device],
+    style: TableStyle,
+) -> std::io::Result<()> {
+    let mut table = Table::new();
+    table.load_preset(presets::UTF8_HORIZONTAL_ONLY);
+    match style.width {
+        Some(width) => {
+            table.set_content_arrangement(ContentArrangement::Dynamic);
+            table.set_width(width);
+        }
+        None => {
+            table.set_content_arrangement(ContentArrangement::Disabled);
+        }
+    }
+    if !style.color {
+        table.force_no_tty();
+    } else {
+        table.enforce_styling();
+    }
+    table.set_header(["tenant", "site", "address", "status", "class", "vendor", "model", "version", "verdict", "note"]);
+
+    for device in devices {
+        let clean = |value: &Option<String>| value.as_deref().map(strip_terminal_controls).unwrap_or_default();
+        let address = device
+            .address
+            .map(|a| a.to_string())
+            .or_else(|| device.recording.clone())
+            .unwrap_or_else(|| device.target_label.clone());
+        let note = match (&device.reason, &device.name) {
+            (Some(reason), _) => strip_terminal_controls(reason),
+            (None, Some(name)) => strip_terminal_controls(name),
+            (None, None) => clean(&device.hostname),
+        };
+        let mut status = Cell::new(device.status.as_str());
+        if style.color {
+            status = status.fg(status_color(device.status));
+        }
+        table.add_row(vec![
+            Cell::new(strip_terminal_controls(&device.tenant)),
+            Cell::new(strip_terminal_controls(&device.site)),
+            Cell::new(strip_terminal_controls(&address)),
+            status,
+            Cell::new(device.class.map(|c| c.as_str()).unwrap_or("")),
+            Cell::new(clean(&device.vendor)),
+            Cell::new(clean(&device.model)),
+            Cell::new(clean(&device.version)),
+            Cell::new(device.verdict.map(|v| v.as_str()).unwrap_or("")),
+            Cell::new(note),
+        ]);
+    }
+    writeln!(out, "{table}")?;
+    writeln!(out, "{} targets: {}", summary.targets, status_line(devices))
+}
+
+fn status_color(status: Status) -> Color {
+    match status {
+        Status::Ok => Color::Green,
+        Status::Partial | Status::Unidentified => Color::Yellow,
+        Status::NotScanned => Color::DarkGrey,
+        _ => Color::Red,
+    }
+}

@@ -1,0 +1,346 @@
+//! `fwsweep simulate`: serves recordings as live SNMP v1/v2c agents, one per
+//! loopback address, plus silent addresses that swallow every packet, so
+//! that a whole network can be swept on one machine.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rand::{Rng, SeedableRng, rngs::StdRng};
+use tokio::net::UdpSocket;
+use tokio::task::JoinSet;
+
+use crate::recording::{self, RecordingError, Varbinds};
+use crate::snmp::ber::{self, Message};
+use crate::snmp::{Oid, Value};
+
+/// What to serve and how.
+#[derive(Clone, Debug)]
+pub struct SimulatorConfig {
+    pub first_address: Ipv4Addr,
+    pub port: u16,
+    pub community: String,
+    pub latency: Duration,
+    /// Share of requests dropped, 0 to 100.
+    pub loss_percent: f64,
+    pub seed: u64,
+    pub replicate: usize,
+    pub silent: usize,
+}
+
+/// A recording loaded for serving.
+#[derive(Clone)]
+pub struct ServedRecording {
+    pub name: String,
+    pub varbinds: Arc<Varbinds>,
+}
+
+/// One served address and what it serves (`None` for a silent address).
+#[derive(Clone, Debug)]
+pub struct Endpoint {
+    pub address: SocketAddr,
+    pub recording: Option<String>,
+}
+
+/// A running simulator; dropping it stops every agent.
+pub struct Simulator {
+    pub endpoints: Vec<Endpoint>,
+    tasks: JoinSet<()>,
+}
+
+impl Simulator {
+    /// Waits until the simulator's tasks end (they run until aborted).
+    pub async fn wait(mut self) {
+        while self.tasks.join_next().await.is_some() {}
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SimulateError {
+    #[error(transparent)]
+    Recording(#[from] RecordingError),
+    #[error("{dir}: cannot list recordings: {source}")]
+    Dir { dir: PathBuf, source: std::io::Error },
+    #[error("{dir}: no .snmprec or .snmpwalk files")]
+    Empty { dir: PathBuf },
+    #[error("cannot listen on {address}: {source}")]
+    Bind { address: SocketAddr, source: std::io::Error },
+    #[error("address range from {first} with {count} addresses leaves 127.0.0.0/8")]
+    Range { first: Ipv4Addr, count: usize },
+}
+
+/// Loads every recording in `dir`, in file-name order.
+pub fn load_recordings(dir: &Path) -> Result<Vec<ServedRecording>, SimulateError> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|source| SimulateError::Dir { dir: dir.to_path_buf(), source })?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| recording::is_recording(path))
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return Err(SimulateError::Empty { dir: dir.to_path_buf() });
+    }
+    paths
+        .iter()
+        .map(|path| {
+            Ok(ServedRecording {
+                name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                varbinds: Arc::new(recording::load(path)?),
+            })
+        })
+        .collect()
+}
+
+/// Binds every address and starts serving. Addresses are consecutive from
+/// `first_address`: each recording `replicate` times, then the silent ones.
+/// Only 127.0.0.0/8 is accepted, so the simulator never listens on a real network.
+pub async fn start(config: &SimulatorConfig, recordings: Vec<ServedRecording>) -> Result<Simulator, SimulateError> {
+    let count = recordings.len() * config.replicate.max(1) + config.silent;
+    let first = u32::from(config.first_address);
+    let last = first.checked_add(count.saturating_sub(1) as u32);
+    let in_loopback = |n: u32| Ipv4Addr::from(n).is_loopback();
+    if !in_loopback(first) || !last.is_some_and(in_loopback) {
+        return Err(SimulateError::Range { first: config.first_address, count });
+    }
+
+    let rng = Arc::new(Mutex::new(StdRng::seed_from_u64(config.seed)));
+    let engine_boots = 1;
+    let mut tasks = JoinSet::new();
+    let mut endpoints = Vec::with_capacity(count);
+    let mut position = 0u32;
+    let mut next_address = || {
+        let address = SocketAddr::new(IpAddr::V4(Ipv4Addr::from(first + position)), config.port);
+        position += 1;
+        address
+    };
+
+    for replica in 0..config.replicate.max(1) {
+        for recording in &recordings {
+            let address = next_address();
+            let socket = bind(address).await?;
+            let agent = Agent {
+                varbinds: recording.varbinds.clone(),
+                community: config.community.clone().into_bytes(),
+                latency: config.latency,
+                loss_percent: config.loss_percent,
+                rng: rng.clone(),
+                engine_id: engine_id(address, replica),
+                engine_boots,
+            };
+            tasks.spawn(agent.serve(Arc::new(socket)));
+            endpoints.push(Endpoint { address, recording: Some(recording.name.clone()) });
+        }
+    }
+    for _ in 0..config.silent {
+        let address = next_address();
+        let socket = bind(address).await?;
+        tasks.spawn(swallow(socket));
+        endpoints.push(Endpoint { address, recording: None });
+    }
+    Ok(Simulator { endpoints, tasks })
+}
+
+async fn bind(address: SocketAddr) -> Result<UdpSocket, SimulateError> {
+    UdpSocket::bind(address).await.map_err(|source| SimulateError::Bind { address, source })
+}
+
+/// A dead host: takes packets and never answers (a closed port would send
+/// ICMP port unreachable, which real dead hosts do not).
+async fn swallow(socket: UdpSocket) {
+    let mut buffer = vec![0u8; 2048];
+    while socket.recv_from(&mut buffer).await.is_ok() {}
+}
+
+/// An RFC 3411 style engine ID: enterprise 8072 with the format bit, then
+/// "text" format and the address, so each served agent has its own.
+fn engine_id(address: SocketAddr, replica: usize) -> Vec<u8> {
+    let mut id = vec![0x80, 0x00, 0x1f, 0x88, 0x04];
+    id.extend_from_slice(format!("fwsweep-sim-{address}-{replica}").as_bytes());
+    id
+}
+
+struct Agent {
+    varbinds: Arc<Varbinds>,
+    community: Vec<u8>,
+    latency: Duration,
+    loss_percent: f64,
+    rng: Arc<Mutex<StdRng>>,
+    engine_id: Vec<u8>,
+    engine_boots: i64,
+}
+
+/// Largest answer sent, below the 65,507-byte UDP payload limit.
+const MAX_RESPONSE_BYTES: usize = 60_000;
+
+impl Agent {
+    async fn serve(self, socket: Arc<UdpSocket>) {
+        let started = std::time::Instant::now();
+        let mut buffer = vec![0u8; 65536];
+        loop {
+            let Ok((length, from)) = socket.recv_from(&mut buffer).await else { continue };
+            if self.drops_this_one() {
+                continue;
+            }
+            let request = &buffer[..length];
+            let answer = match ber::v3_message_id(request) {
+                Some(message_id) => Some(ber::encode_v3_report(
+                    message_id,
+                    0,
+                    &self.engine_id,
+                    self.engine_boots,
+                    started.elapsed().as_secs() as i64,
+                )),
+                None => self.answer(request),
+            };
+            let Some(answer) = answer else { continue };
+            if self.latency.is_zero() {
+                let _ = socket.send_to(&answer, from).await;
+            } else {
+                let socket = socket.clone();
+                let latency = self.latency;
+                tokio::spawn(async move {
+                    tokio::time::sleep(latency).await;
+                    let _ = socket.send_to(&answer, from).await;
+                });
+            }
+        }
+    }
+
+    fn drops_this_one(&self) -> bool {
+        self.loss_percent > 0.0
+            && self.rng.lock().map(|mut rng| rng.random::<f64>() * 100.0 < self.loss_percent).unwrap_or(false)
+    }
+
+    /// Builds the response, or `None` to stay silent (wrong community,
+    /// unparsable packet), as real agents do.
+    fn answer(&self, request: &[u8]) -> Option<Vec<u8>> {
+        let message = ber::decode(request)?;
+        if message.community != self.community {
+            return None;
+        }
+        let v1 = message.version == ber::VERSION_1;
+        let (varbinds, error_status, error_index) = match message.pdu_type {
+            ber::GET_REQUEST => self.get(&message.varbinds, v1),
+            ber::GET_NEXT_REQUEST => self.get_next(&message.varbinds, v1),
+            ber::GET_BULK_REQUEST if !v1 => {
+                (self.get_bulk(&message.varbinds, message.error_status, message.error_index), 0, 0)
+            }
+            _ => (message.varbinds.clone(), ber::ERROR_GEN_ERR, 1),
+        };
+        let (varbinds, error_status, error_index) = if error_status != 0 {
+            (message.varbinds, error_status, error_index)
+        } else {
+            (varbinds, 0, 0)
+        };
+        Some(
+            Message {
+                version: message.version,
+                community: &message.community,
+                pdu_type: ber::RESPONSE,
+                request_id: message.request_id,
+                error_status,
+                error_index,
+                varbinds: &varbinds,
+            }
+            .encode(),
+        )
+    }
+
+    fn get(&self, requested: &[(Oid, Value)], v1: bool) -> (Vec<(Oid, Value)>, u32, u32) {
+        let mut answer = Vec::with_capacity(requested.len());
+        for (position, (oid, _)) in requested.iter().enumerate() {
+            match self.varbinds.get(oid).filter(|value| !v1 || v1_compatible(value)) {
+                Some(value) => answer.push((oid.clone(), value.clone())),
+                None if v1 => return (Vec::new(), ber::ERROR_NO_SUCH_NAME, position as u32 + 1),
+                None => answer.push((oid.clone(), self.missing(oid))),
+            }
+        }
+        (answer, 0, 0)
+    }
+
+    fn get_next(&self, requested: &[(Oid, Value)], v1: bool) -> (Vec<(Oid, Value)>, u32, u32) {
+        let mut answer = Vec::with_capacity(requested.len());
+        for (position, (oid, _)) in requested.iter().enumerate() {
+            match self.successor(oid, v1) {
+                Some(pair) => answer.push(pair),
+                None if v1 => return (Vec::new(), ber::ERROR_NO_SUCH_NAME, position as u32 + 1),
+                None => answer.push((oid.clone(), Value::EndOfMibView)),
+            }
+        }
+        (answer, 0, 0)
+    }
+
+    /// GETBULK per RFC 3416 4.2.3: the first `non_repeaters` OIDs get one
+    /// successor, the rest `max_repetitions` rounds; the answer is cut at a
+    /// varbind boundary when it would not fit a datagram.
+    fn get_bulk(&self, requested: &[(Oid, Value)], non_repeaters: u32, max_repetitions: u32) -> Vec<(Oid, Value)> {
+        let non_repeaters = (non_repeaters as usize).min(requested.len());
+        let mut answer = Vec::new();
+        let mut size = 64;
+        let mut push = |pair: (Oid, Value), answer: &mut Vec<(Oid, Value)>| {
+            size += ber::varbind_size(&pair.0, &pair.1);
+            if size > MAX_RESPONSE_BYTES {
+                return false;
+            }
+            answer.push(pair);
+            true
+        };
+        for (oid, _) in &requested[..non_repeaters] {
+            let pair = self.successor(oid, false).unwrap_or((oid.clone(), Value::EndOfMibView));
+            if !push(pair, &mut answer) {
+                return answer;
+            }
+        }
+        let mut cursors: Vec<Oid> = requested[non_repeaters..].iter().map(|(oid, _)| oid.clone()).collect();
+        for _ in 0..max_repetitions.min(1000) {
+            if cursors.is_empty() {
+                break;
+            }
+            let mut all_ended = true;
+            for cursor in &mut cursors {
+                let pair = match self.successor(cursor, false) {
+                    Some(pair) => {
+                        all_ended = false;
+                        *cursor = pair.0.clone();
+                        pair
+                    }
+                    None => (cursor.clone(), Value::EndOfMibView),
+                };
+                if !push(pair, &mut answer) {
+                    return answer;
+                }
+            }
+            if all_ended {
+                break;
+            }
+        }
+        answer
+    }
+
+    fn successor(&self, oid: &Oid, v1: bool) -> Option<(Oid, Value)> {
+        use std::ops::Bound::{Excluded, Unbounded};
+        self.varbinds
+            .range((Excluded(oid.clone()), Unbounded))
+            .find(|(_, value)| !v1 || v1_compatible(value))
+            .map(|(oid, value)| (oid.clone(), value.clone()))
+    }
+
+    /// noSuchInstance when the object (the OID less its last arc) has
+    /// instances, noSuchObject otherwise.
+    fn missing(&self, oid: &Oid) -> Value {
+        let arcs = oid.arcs();
+        if arcs.len() > 1 {
+            let object = Oid::new(arcs[..arcs.len() - 1].to_vec());
+            if self.varbinds.range(object.clone()..).next().is_some_and(|(next, _)| next.starts_with(&object)) {
+                return Value::NoSuchInstance;
+            }
+        }
+        Value::NoSuchObject
+    }
+}
+
+/// SNMPv1 has no Counter64; v1 agents skip such objects.
+fn v1_compatible(value: &Value) -> bool {
+    !matches!(value, Value::Counter64(_))
+}

@@ -1,0 +1,141 @@
+//! The inventory CSV: tenant, site, target, name, credentials, protocols,
+//! port, tls_fingerprint, insecure, notes (extra columns ignored).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::{Host, Target, TargetSpec};
+use crate::credentials::Credentials;
+
+#[derive(Debug, thiserror::Error)]
+pub enum InventoryError {
+    #[error("{path}: cannot read: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}: {message}")]
+    Header { path: PathBuf, message: String },
+    #[error("{path}:{line}: {message}")]
+    Row { path: PathBuf, line: u64, message: String },
+}
+
+/// Reads the inventory. A row with a bad target, an unknown credential set or
+/// one fenced to another tenant still yields a target, marked with the
+/// problem, so it is reported `not-scanned` instead of disappearing.
+pub fn read_inventory(
+    path: &Path,
+    credentials: &Credentials,
+) -> Result<Box<dyn Iterator<Item = Target> + Send>, InventoryError> {
+    let file = std::fs::File::open(path).map_err(|source| InventoryError::Io { path: path.to_path_buf(), source })?;
+    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(file);
+    let headers = reader
+        .headers()
+        .map_err(|e| InventoryError::Header { path: path.to_path_buf(), message: e.to_string() })?
+        .clone();
+    let columns: HashMap<String, usize> =
+        headers.iter().enumerate().map(|(i, h)| (h.to_ascii_lowercase(), i)).collect();
+    for required in ["tenant", "site", "target"] {
+        if !columns.contains_key(required) {
+            return Err(InventoryError::Header {
+                path: path.to_path_buf(),
+                message: format!("missing column {required:?}; the header needs at least tenant, site, target"),
+            });
+        }
+    }
+
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| InventoryError::Row {
+            path: path.to_path_buf(),
+            line: e.position().map_or(0, |p| p.line()),
+            message: e.to_string(),
+        })?;
+        let line = record.position().map_or(0, |p| p.line());
+        let cell = |name: &str| columns.get(name).and_then(|&i| record.get(i)).unwrap_or("").to_string();
+        rows.push(InventoryRow {
+            origin: format!("{}:{line}", path.display()),
+            tenant: cell("tenant"),
+            site: cell("site"),
+            target: cell("target"),
+            name: cell("name"),
+            credentials: split_list(&cell("credentials")),
+            protocols: split_list(&cell("protocols")),
+            port: cell("port"),
+        });
+    }
+    let credentials = credentials.clone();
+    Ok(Box::new(rows.into_iter().flat_map(move |row| row.expand(&credentials))))
+}
+
+fn split_list(cell: &str) -> Vec<String> {
+    cell.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+}
+
+struct InventoryRow {
+    origin: String,
+    tenant: String,
+    site: String,
+    target: String,
+    name: String,
+    credentials: Vec<String>,
+    protocols: Vec<String>,
+    port: String,
+}
+
+impl InventoryRow {
+    fn expand(self, credentials: &Credentials) -> Box<dyn Iterator<Item = Target> + Send> {
+        let tenant = if self.tenant.is_empty() { "default".to_string() } else { self.tenant.clone() };
+        let site = if self.site.is_empty() { "default".to_string() } else { self.site.clone() };
+        let broken = |problem: String| -> Box<dyn Iterator<Item = Target> + Send> {
+            let label = if self.target.is_empty() { self.origin.clone() } else { self.target.clone() };
+            let mut target = Target::broken(&tenant, &site, &label, format!("{}: {problem}", self.origin));
+            target.name = (!self.name.is_empty()).then(|| self.name.clone());
+            Box::new(std::iter::once(target))
+        };
+
+        let spec = match TargetSpec::parse(&self.target) {
+            Ok(spec) => spec,
+            Err(error) => return broken(error.to_string()),
+        };
+        if let Some(problem) = self.credential_problem(&tenant, credentials) {
+            return broken(problem);
+        }
+        let port = match self.port.as_str() {
+            "" => None,
+            text => match text.parse::<u16>() {
+                Ok(port) if port > 0 => Some(port),
+                _ => return broken(format!("port {text:?} is not a number from 1 to 65535")),
+            },
+        };
+        if !self.protocols.is_empty() && !self.protocols.iter().any(|p| p.eq_ignore_ascii_case("snmp")) {
+            return broken(format!(
+                "protocols {:?} include no protocol this version scans (snmp)",
+                self.protocols.join(";")
+            ));
+        }
+
+        let name = (!self.name.is_empty()).then_some(self.name);
+        let names = self.credentials;
+        Box::new(spec.hosts().map(move |host: Host| {
+            let mut target = Target::new(&tenant, &site, host);
+            target.name = name.clone();
+            target.credentials = names.clone();
+            target.port = port;
+            target
+        }))
+    }
+
+    fn credential_problem(&self, tenant: &str, credentials: &Credentials) -> Option<String> {
+        for name in &self.credentials {
+            match credentials.find(name) {
+                None => return Some(format!("credential set {name:?} is not defined in the credentials file")),
+                Some(set) if !set.allows_tenant(tenant) => {
+                    return Some(format!(
+                        "credential set {name:?} ({}) is fenced to tenants {:?}, not {tenant:?}",
+                        set.origin, set.tenants
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        None
+    }
+}

@@ -1,0 +1,69 @@
+//! Targets: what to scan, for which tenant and site, with which credentials.
+//! Expansion is lazy, so a /16 is never held as a list before work starts.
+
+mod inventory;
+mod spec;
+
+use std::net::IpAddr;
+
+pub use inventory::{InventoryError, read_inventory};
+pub use spec::{Exclusions, TargetSpec, TargetSpecError, read_target_file};
+
+/// Where a target lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Host {
+    Address(IpAddr),
+    /// A host name, resolved when its scan starts.
+    Name(String),
+}
+
+/// One device to scan.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub tenant: String,
+    pub site: String,
+    pub host: Host,
+    pub name: Option<String>,
+    /// Credential set names to try in order; empty means every set fenced
+    /// to the tenant.
+    pub credentials: Vec<String>,
+    pub port: Option<u16>,
+    /// A configuration problem (bad target text, credential fenced to another
+    /// tenant): the target is reported `not-scanned` with this reason.
+    pub problem: Option<String>,
+    /// The target as written, for rows whose address is unknown.
+    pub label: String,
+}
+
+impl Target {
+    pub fn new(tenant: &str, site: &str, host: Host) -> Self {
+        let label = match &host {
+            Host::Address(address) => address.to_string(),
+            Host::Name(name) => name.clone(),
+        };
+        Target {
+            tenant: tenant.to_string(),
+            site: site.to_string(),
+            host,
+            name: None,
+            credentials: Vec::new(),
+            port: None,
+            problem: None,
+            label,
+        }
+    }
+
+    /// Creates a target that is reported `not-scanned` with the reason given.
+    pub fn broken(tenant: &str, site: &str, label: &str, problem: String) -> Self {
+        let mut target = Target::new(tenant, site, Host::Name(label.to_string()));
+        target.problem = Some(problem);
+        target
+    }
+
+    pub fn address(&self) -> Option<IpAddr> {
+        match self.host {
+            Host::Address(address) => Some(address),
+            Host::Name(_) => None,
+        }
+    }
+}
