@@ -125,8 +125,12 @@ fn ip_of(number: u128, v4: bool) -> IpAddr {
     }
 }
 
+/// A DNS name; the last label may not be all digits, so a mistyped
+/// address such as 192.0.2.300 is not taken for a name.
 fn is_host_name(text: &str) -> bool {
-    text.len() <= 253
+    let last_label_numeric = text.rsplit('.').next().is_some_and(|l| l.chars().all(|c| c.is_ascii_digit()));
+    !last_label_numeric
+        && text.len() <= 253
         && text.split('.').all(|label| {
             !label.is_empty()
                 && label.len() <= 63
