@@ -70,8 +70,11 @@ pub fn network() -> Result<DemoNetwork, DemoError> {
         let text = recordings_by_name
             .get(&device.recording)
             .ok_or_else(|| DemoError(format!("network.csv names {}, which fixtures/snmp lacks", device.recording)))?;
-        let varbinds = parse_snmprec(text)
-            .map_err(|(line, message)| DemoError(format!("fixtures/snmp/{}:{line}: {message}", device.recording)))?;
+        let parsed = parse_snmprec(text);
+        if let Some((line, message)) = parsed.problems.first() {
+            return Err(DemoError(format!("fixtures/snmp/{}:{line}: {message}", device.recording)));
+        }
+        let varbinds = parsed.varbinds;
         recordings.push(ServedRecording { name: device.recording.clone(), varbinds: Arc::new(varbinds) });
     }
     let silent = devices.len() - recordings.len();

@@ -10,10 +10,19 @@ use std::path::{Path, PathBuf};
 use crate::snmp::{Oid, Value};
 
 pub use snmprec::parse_snmprec;
+
 pub use snmpwalk::parse_snmpwalk;
 
 /// The varbinds of one recorded agent, in OID order.
 pub type Varbinds = BTreeMap<Oid, Value>;
+
+/// The varbinds read from a recording and the lines that could not be read
+/// (1-based line number, message).
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub varbinds: Varbinds,
+    pub problems: Vec<(usize, String)>,
+}
 
 /// A recording that could not be read; names the file and line.
 #[derive(Debug, thiserror::Error)]
@@ -26,7 +35,9 @@ pub enum RecordingError {
     UnknownKind { path: PathBuf },
 }
 
-/// Reads a `.snmprec` or `.snmpwalk` file, chosen by its extension.
+/// Reads a `.snmprec` or `.snmpwalk` file, chosen by its extension. Lines
+/// that cannot be read are skipped with a warning naming file and line; a
+/// file with no readable varbind is an error.
 pub fn load(path: &Path) -> Result<Varbinds, RecordingError> {
     let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     let parse = match extension {
@@ -39,11 +50,15 @@ pub fn load(path: &Path) -> Result<Varbinds, RecordingError> {
         source,
     })?;
     let text = String::from_utf8_lossy(&bytes);
-    parse(&text).map_err(|(line, message)| RecordingError::Syntax {
-        path: path.to_path_buf(),
-        line,
-        message,
-    })
+    let parsed = parse(&text);
+    if parsed.varbinds.is_empty() {
+        let (line, message) = parsed.problems.into_iter().next().unwrap_or((1, "no varbinds".to_string()));
+        return Err(RecordingError::Syntax { path: path.to_path_buf(), line, message });
+    }
+    for (line, message) in &parsed.problems {
+        tracing::warn!("{}:{line}: skipped: {message}", path.display());
+    }
+    Ok(parsed.varbinds)
 }
 
 /// Tells whether a file name looks like an SNMP recording.

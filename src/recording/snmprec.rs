@@ -1,13 +1,13 @@
-use super::Varbinds;
+use super::Parsed;
 use crate::snmp::{Oid, Value};
 
 /// Parses the snmpsim format, one `OID|TAG|VALUE` per line.
 ///
 /// The tag is the BER type number; a trailing `x` means the value is written
 /// in hex. Values may themselves contain `|`, so only the first two split.
-/// Returns the 1-based line number and a message on error.
-pub fn parse_snmprec(text: &str) -> Result<Varbinds, (usize, String)> {
-    let mut varbinds = Varbinds::new();
+/// Lines that cannot be read are skipped and listed in the result.
+pub fn parse_snmprec(text: &str) -> Parsed {
+    let mut parsed = Parsed::default();
     for (index, raw_line) in text.lines().enumerate() {
         let line_number = index + 1;
         let line = raw_line.trim_end_matches('\r');
@@ -18,16 +18,24 @@ pub fn parse_snmprec(text: &str) -> Result<Varbinds, (usize, String)> {
         let (Some(oid_text), Some(tag), Some(value_text)) =
             (fields.next(), fields.next(), fields.next())
         else {
-            return Err((line_number, "expected OID|TAG|VALUE".to_string()));
+            parsed.problems.push((line_number, "expected OID|TAG|VALUE".to_string()));
+            continue;
         };
-        let oid: Oid = oid_text
-            .parse()
-            .map_err(|e: crate::snmp::OidError| (line_number, e.to_string()))?;
-        let value = parse_tagged_value(tag, value_text)
-            .map_err(|message| (line_number, format!("OID {oid}: {message}")))?;
-        varbinds.insert(oid, value);
+        let oid: Oid = match oid_text.parse() {
+            Ok(oid) => oid,
+            Err(error) => {
+                parsed.problems.push((line_number, format!("{error}")));
+                continue;
+            }
+        };
+        match parse_tagged_value(tag, value_text) {
+            Ok(value) => {
+                parsed.varbinds.insert(oid, value);
+            }
+            Err(message) => parsed.problems.push((line_number, format!("OID {oid}: {message}"))),
+        }
     }
-    Ok(varbinds)
+    parsed
 }
 
 fn parse_tagged_value(tag: &str, text: &str) -> Result<Value, String> {
@@ -114,7 +122,7 @@ mod tests {
                     1.3.6.1.2.1.1.3.0|67|12345\n\
                     1.3.6.1.2.1.2.1.0|2|-3\n\
                     1.3.6.1.2.1.4.20.1.1.10.0.0.1|64|192.0.2.1\n";
-        let varbinds = parse_snmprec(text).unwrap();
+        let varbinds = parse_snmprec(text).varbinds;
         assert_eq!(varbinds[&oid("1.3.6.1.2.1.1.3.0")], Value::TimeTicks(12345));
         assert_eq!(varbinds[&oid("1.3.6.1.2.1.2.1.0")], Value::Integer(-3));
         assert_eq!(
@@ -125,7 +133,7 @@ mod tests {
 
     #[test]
     fn snmprec_decodes_hex_with_text_tail() {
-        let varbinds = parse_snmprec("1.3.6.1.2.1.1.1.0|4x|4142430a\\n00 00\n").unwrap();
+        let varbinds = parse_snmprec("1.3.6.1.2.1.1.1.0|4x|4142430a\\n00 00\n").varbinds;
         assert_eq!(
             varbinds[&oid("1.3.6.1.2.1.1.1.0")],
             Value::OctetString(b"ABC\n".to_vec())
@@ -134,7 +142,7 @@ mod tests {
 
     #[test]
     fn snmprec_keeps_pipes_in_values() {
-        let varbinds = parse_snmprec("1.3.6.1.2.1.1.1.0|4|V4.70 | 12/17/2021\n").unwrap();
+        let varbinds = parse_snmprec("1.3.6.1.2.1.1.1.0|4|V4.70 | 12/17/2021\n").varbinds;
         assert_eq!(
             varbinds[&oid("1.3.6.1.2.1.1.1.0")],
             Value::OctetString(b"V4.70 | 12/17/2021".to_vec())
@@ -142,8 +150,9 @@ mod tests {
     }
 
     #[test]
-    fn snmprec_error_names_line() {
-        let error = parse_snmprec("1.3.6.1.2.1.1.1.0|4|ok\nnot a line\n").unwrap_err();
-        assert_eq!(error.0, 2);
+    fn snmprec_skips_bad_line_and_names_it() {
+        let parsed = parse_snmprec("1.3.6.1.2.1.1.1.0|4|ok\nnot a line\n1.3.6.1.2.1.2.2.1.17.1|65|6git3159\n");
+        assert_eq!(parsed.varbinds.len(), 1);
+        assert_eq!(parsed.problems.iter().map(|p| p.0).collect::<Vec<_>>(), [2, 3]);
     }
 }

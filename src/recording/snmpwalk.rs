@@ -1,10 +1,10 @@
-use super::Varbinds;
+use super::Parsed;
 use crate::snmp::{Oid, Value};
 
 /// Parses net-snmp `snmpwalk -ObentU` output: numeric OIDs, numeric enums,
 /// raw timeticks, no units. A quoted string may span several lines.
-pub fn parse_snmpwalk(text: &str) -> Result<Varbinds, (usize, String)> {
-    let mut varbinds = Varbinds::new();
+pub fn parse_snmpwalk(text: &str) -> Parsed {
+    let mut parsed = Parsed::default();
     let mut lines = text.lines().enumerate().peekable();
     while let Some((index, raw_line)) = lines.next() {
         let line_number = index + 1;
@@ -13,12 +13,16 @@ pub fn parse_snmpwalk(text: &str) -> Result<Varbinds, (usize, String)> {
             continue;
         }
         let Some((oid_text, rest)) = line.split_once(" = ") else {
-            return Err((line_number, "expected OID = TYPE: VALUE".to_string()));
+            parsed.problems.push((line_number, "expected OID = TYPE: VALUE".to_string()));
+            continue;
         };
-        let oid: Oid = oid_text
-            .trim()
-            .parse()
-            .map_err(|e: crate::snmp::OidError| (line_number, e.to_string()))?;
+        let oid: Oid = match oid_text.trim().parse() {
+            Ok(oid) => oid,
+            Err(error) => {
+                parsed.problems.push((line_number, format!("{error}")));
+                continue;
+            }
+        };
         let (kind, value_text) = match rest.split_once(": ") {
             Some((kind, value)) => (kind.trim(), value.to_string()),
             None => (rest.trim().trim_end_matches(':'), String::new()),
@@ -43,11 +47,14 @@ pub fn parse_snmpwalk(text: &str) -> Result<Varbinds, (usize, String)> {
             }
         }
 
-        let value = parse_typed_value(kind, rest, &value_text)
-            .map_err(|message| (line_number, format!("OID {oid}: {message}")))?;
-        varbinds.insert(oid, value);
+        match parse_typed_value(kind, rest, &value_text) {
+            Ok(value) => {
+                parsed.varbinds.insert(oid, value);
+            }
+            Err(message) => parsed.problems.push((line_number, format!("OID {oid}: {message}"))),
+        }
     }
-    Ok(varbinds)
+    parsed
 }
 
 fn closes_quote(text: &str) -> bool {
@@ -137,7 +144,7 @@ mod tests {
         let text = ".1.3.6.1.2.1.1.1.0 = STRING: \"Cisco IOS Software, Version 15.2(7)E3\nTechnical Support\"\n\
                     .1.3.6.1.2.1.1.2.0 = OID: .1.3.6.1.4.1.9.1.1208\n\
                     .1.3.6.1.2.1.1.3.0 = Timeticks: (4242) 0:00:42.42\n";
-        let varbinds = parse_snmpwalk(text).unwrap();
+        let varbinds = parse_snmpwalk(text).varbinds;
         assert_eq!(
             varbinds[&oid("1.3.6.1.2.1.1.1.0")],
             Value::OctetString(b"Cisco IOS Software, Version 15.2(7)E3\nTechnical Support".to_vec())
@@ -148,7 +155,7 @@ mod tests {
     #[test]
     fn snmpwalk_reads_wrapped_hex() {
         let text = ".1.3.6.1.2.1.2.2.1.6.1 = Hex-STRING: 00 1A 2B \n3C 4D 5E \n.1.3.6.1.2.1.1.5.0 = STRING: \"sw01\"\n";
-        let varbinds = parse_snmpwalk(text).unwrap();
+        let varbinds = parse_snmpwalk(text).varbinds;
         assert_eq!(
             varbinds[&oid("1.3.6.1.2.1.2.2.1.6.1")],
             Value::OctetString(vec![0x00, 0x1a, 0x2b, 0x3c, 0x4d, 0x5e])
