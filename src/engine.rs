@@ -247,6 +247,13 @@ async fn handle_outcomes(context: Arc<Context>, mut outcomes: mpsc::UnboundedRec
                 let reason = context.silence_reason(&job);
                 context.report(&job.target, Some(job.address), Status::Timeout, reason);
             }
+            ProbeOutcome::Refused => {
+                let reason = format!(
+                    "ICMP port unreachable: the host is up but nothing listens on UDP port {}",
+                    job.address.port()
+                );
+                context.report(&job.target, Some(job.address), Status::Refused, reason);
+            }
             ProbeOutcome::Unreachable(reason) => {
                 context.report(&job.target, Some(job.address), Status::Unreachable, reason);
             }

@@ -5,5 +5,6 @@ mod oid;
 pub mod ber;
 pub mod client;
 pub mod probe;
+mod icmp;
 
 pub use oid::{Oid, OidError, Value, oid};

@@ -18,6 +18,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::ber::{self, Message};
+use super::icmp;
 use super::client::RequestPolicy;
 use super::{Oid, Value};
 use crate::collect::system_oids;
@@ -45,6 +46,8 @@ pub enum ProbeOutcome {
     /// No community drew an answer; `engine_answered` tells whether the
     /// agent answered SNMPv3 engine discovery.
     Silent { engine_answered: bool },
+    /// ICMP port unreachable: the host is up but nothing listens on the port.
+    Refused,
     Unreachable(String),
     Cancelled,
 }
@@ -100,6 +103,9 @@ fn bind_socket(address: SocketAddr) -> std::io::Result<UdpSocket> {
         socket.set_only_v6(true)?;
     }
     let _ = socket.set_recv_buffer_size(RECEIVE_BUFFER_BYTES);
+    if let Err(error) = icmp::enable_error_queue(&socket, address.is_ipv6()) {
+        tracing::debug!(%error, "cannot enable the ICMP error queue; refused ports will look like timeouts");
+    }
     socket.set_nonblocking(true)?;
     socket.bind(&address.into())?;
     UdpSocket::from_std(socket.into())
@@ -119,6 +125,7 @@ pub async fn run<T: Send + 'static>(
         sockets,
         in_flight: HashMap::new(),
         by_request: HashMap::new(),
+        by_host: HashMap::new(),
         deadlines: BinaryHeap::new(),
         next_key: 0,
         next_request_id: rand::random::<u16>() as i32 + 1,
@@ -141,16 +148,28 @@ pub async fn run<T: Send + 'static>(
                 probe.cancel_all();
                 return Ok(());
             }
-            received = probe.sockets.v4.recv_from(&mut buffer_v4) => {
-                if let Ok((length, from)) = received {
-                    probe.on_datagram(&buffer_v4[..length], from);
-                }
+            Ok(()) = error_ready(Some(&probe.sockets.v4)) => {
+                let errors = icmp::drain_error_queue(&probe.sockets.v4);
+                probe.on_icmp_errors(errors);
             }
-            received = recv_optional(probe.sockets.v6.as_ref(), &mut buffer_v6) => {
-                if let Ok((length, from)) = received {
-                    probe.on_datagram(&buffer_v6[..length], from);
-                }
+            Ok(()) = error_ready(probe.sockets.v6.as_ref()) => {
+                let errors = probe.sockets.v6.as_ref().map(icmp::drain_error_queue).unwrap_or_default();
+                probe.on_icmp_errors(errors);
             }
+            received = probe.sockets.v4.recv_from(&mut buffer_v4) => match received {
+                Ok((length, from)) => probe.on_datagram(&buffer_v4[..length], from),
+                Err(_) => {
+                    let errors = icmp::drain_error_queue(&probe.sockets.v4);
+                    probe.on_icmp_errors(errors);
+                }
+            },
+            received = recv_optional(probe.sockets.v6.as_ref(), &mut buffer_v6) => match received {
+                Ok((length, from)) => probe.on_datagram(&buffer_v6[..length], from),
+                Err(_) => {
+                    let errors = probe.sockets.v6.as_ref().map(icmp::drain_error_queue).unwrap_or_default();
+                    probe.on_icmp_errors(errors);
+                }
+            },
             () = sleep_until_optional(next_deadline) => probe.on_deadlines(Instant::now()).await,
             () = tokio::time::sleep_until(admit_at), if input_open && room && !rate_allows => {}
             request = input.recv(), if input_open && room && rate_allows => match request {
@@ -163,6 +182,14 @@ pub async fn run<T: Send + 'static>(
         }
     }
     Ok(())
+}
+
+/// Waits until the socket has a queued ICMP error.
+async fn error_ready(socket: Option<&UdpSocket>) -> std::io::Result<()> {
+    match socket {
+        Some(socket) => socket.ready(tokio::io::Interest::ERROR).await.map(|_| ()),
+        None => std::future::pending().await,
+    }
 }
 
 async fn recv_optional(socket: Option<&UdpSocket>, buffer: &mut [u8]) -> std::io::Result<(usize, SocketAddr)> {
@@ -185,6 +212,9 @@ struct Probe<T> {
     in_flight: HashMap<u64, InFlight<T>>,
     /// Request IDs (and v3 message IDs) of every packet sent, to the target key.
     by_request: HashMap<i32, u64>,
+    /// Target keys by host, to attribute ICMP errors, which name only the
+    /// destination the failed packet was sent to.
+    by_host: HashMap<IpAddr, Vec<u64>>,
     /// (deadline, key, attempt): stale entries are skipped when popped.
     deadlines: BinaryHeap<Reverse<(Instant, u64, u32)>>,
     next_key: u64,
@@ -215,6 +245,7 @@ impl<T> Probe<T> {
             request_ids: Vec::new(),
             discovery_id: None,
         };
+        self.by_host.entry(normalise(entry.request.address.ip())).or_default().push(key);
         self.in_flight.insert(key, entry);
         self.send_discovery(key).await;
         self.send_current(key).await;
@@ -337,7 +368,35 @@ impl<T> Probe<T> {
         for id in entry.request_ids.iter().chain(entry.discovery_id.iter()) {
             self.by_request.remove(id);
         }
+        let host = normalise(entry.request.address.ip());
+        if let Some(keys) = self.by_host.get_mut(&host) {
+            keys.retain(|&k| k != key);
+            if keys.is_empty() {
+                self.by_host.remove(&host);
+            }
+        }
         let _ = self.output.send((entry.request.payload, outcome));
+    }
+
+    /// Ends the targets an ICMP error names: port unreachable means the host
+    /// is up with nothing on the port; host or network unreachable means no
+    /// route.
+    fn on_icmp_errors(&mut self, errors: Vec<(IpAddr, i32)>) {
+        for (host, errno) in errors {
+            let keys = self.by_host.get(&normalise(host)).cloned().unwrap_or_default();
+            for key in keys {
+                let outcome = match errno {
+                    libc::ECONNREFUSED => ProbeOutcome::Refused,
+                    libc::EHOSTUNREACH => ProbeOutcome::Unreachable("ICMP host unreachable".to_string()),
+                    libc::ENETUNREACH => ProbeOutcome::Unreachable("ICMP network unreachable".to_string()),
+                    other => {
+                        tracing::debug!(%host, errno = other, "ignoring ICMP error");
+                        continue;
+                    }
+                };
+                self.finish(key, outcome);
+            }
+        }
     }
 
     fn cancel_all(&mut self) {
@@ -351,9 +410,12 @@ impl<T> Probe<T> {
 /// Compares the answering address with the target, allowing for IPv4
 /// addresses that arrive mapped into IPv6.
 fn same_host(target: SocketAddr, from: SocketAddr) -> bool {
-    let normalise = |ip: IpAddr| match ip {
+    normalise(target.ip()) == normalise(from.ip())
+}
+
+fn normalise(ip: IpAddr) -> IpAddr {
+    match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(IpAddr::V6(v6)),
         v4 => v4,
-    };
-    normalise(target.ip()) == normalise(from.ip())
+    }
 }
