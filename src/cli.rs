@@ -447,7 +447,10 @@ async fn simulate(args: SimulateArgs) -> Result<(), Failure> {
     }
     let _ = stdout.flush();
     drop(stdout);
-    eprintln!(
+    // A caller that reads only the address lines may close stderr; the
+    // simulator must keep serving, so write errors are ignored here.
+    let _ = writeln!(
+        std::io::stderr(),
         "fwsweep: serving {} addresses on UDP port {}; Ctrl-C stops",
         simulator.endpoints.len(),
         config.port

@@ -257,8 +257,13 @@ async fn handle_outcomes(context: Arc<Context>, mut outcomes: mpsc::UnboundedRec
             ProbeOutcome::Unreachable(reason) => {
                 context.report(&job.target, Some(job.address), Status::Unreachable, reason);
             }
-            ProbeOutcome::Cancelled => {
-                context.report(&job.target, Some(job.address), Status::NotScanned, "cancelled (Ctrl-C) while waiting for an answer".into());
+            ProbeOutcome::Cancelled { started } => {
+                let reason = if started {
+                    "cancelled (Ctrl-C) while waiting for an answer"
+                } else {
+                    "cancelled (Ctrl-C) before its scan started"
+                };
+                context.report(&job.target, Some(job.address), Status::NotScanned, reason.into());
             }
         }
     }

@@ -49,7 +49,8 @@ pub enum ProbeOutcome {
     /// ICMP port unreachable: the host is up but nothing listens on the port.
     Refused,
     Unreachable(String),
-    Cancelled,
+    /// Ctrl-C came first; `started` tells whether a packet had gone out.
+    Cancelled { started: bool },
 }
 
 /// How fast and how wide the probe works.
@@ -146,6 +147,12 @@ pub async fn run<T: Send + 'static>(
             biased;
             () = cancel.cancelled() => {
                 probe.cancel_all();
+                // Requests still queued must come back too, or their targets
+                // would have no row.
+                input.close();
+                while let Some(request) = input.recv().await {
+                    let _ = probe.output.send((request.payload, ProbeOutcome::Cancelled { started: false }));
+                }
                 return Ok(());
             }
             Ok(()) = error_ready(Some(&probe.sockets.v4)) => {
@@ -402,7 +409,7 @@ impl<T> Probe<T> {
     fn cancel_all(&mut self) {
         let keys: Vec<u64> = self.in_flight.keys().copied().collect();
         for key in keys {
-            self.finish(key, ProbeOutcome::Cancelled);
+            self.finish(key, ProbeOutcome::Cancelled { started: true });
         }
     }
 }
