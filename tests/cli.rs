@@ -1,0 +1,196 @@
+//! The command line: bad input is named and loses no target, device strings
+//! are escaped, exit codes follow the contract.
+
+mod common;
+
+use common::*;
+
+fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn inventory_problems_become_not_scanned_rows() {
+    let recordings = recordings_dir(&[("switch.snmprec", SWITCH)]);
+    let simulation = Simulation::start(recordings.path(), "127.93.0.1", 1161, &[]);
+    let switch = simulation.address_of("switch.snmprec");
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = write(
+        &dir,
+        "credentials.toml",
+        "[[snmp]]\nname = \"acme-v2\"\ntenants = [\"acme\"]\nversion = \"2c\"\ncommunity = \"env:TEST_ACME_COMMUNITY\"\n\n\
+         [[snmp]]\nname = \"globex-v2\"\ntenants = [\"globex\"]\nversion = \"2c\"\ncommunity = \"env:TEST_GLOBEX_COMMUNITY\"\n",
+    );
+    let inventory = write(
+        &dir,
+        "inventory.csv",
+        &format!(
+            "tenant,site,target,name,credentials,protocols,port,notes,extra\n\
+             acme,hq,{switch},core-sw,acme-v2,snmp,1161,,ignored\n\
+             acme,hq,192.0.2.300,typo,acme-v2,snmp,,,\n\
+             acme,branch,{switch},borrowed,globex-v2,snmp,1161,,\n\
+             acme,lab,{switch},missing-set,nonexistent,snmp,1161,,\n\
+             acme,lab2,{switch},bad-port,acme-v2,snmp,99999,,\n"
+        ),
+    );
+    let output = std::process::Command::new(binary())
+        .env("TEST_ACME_COMMUNITY", "public")
+        .env("TEST_GLOBEX_COMMUNITY", "public")
+        .args(["scan", "--inventory", &inventory, "--credentials", &credentials, "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let document = json_of(&output);
+    let devices = document["devices"].as_array().unwrap();
+    assert_eq!(devices.len(), 5, "every inventory row has a result row");
+
+    let by_name = |name: &str| devices.iter().find(|d| d["name"] == name).unwrap_or_else(|| panic!("row {name}"));
+    assert_eq!(by_name("core-sw")["status"], "ok");
+    assert_eq!(by_name("core-sw")["credential"], "acme-v2");
+    for (name, line, words) in [
+        ("typo", 3, "invalid target \"192.0.2.300\""),
+        ("borrowed", 4, "fenced to tenants [\"globex\"]"),
+        ("missing-set", 5, "not defined"),
+        ("bad-port", 6, "port \"99999\""),
+    ] {
+        let device = by_name(name);
+        assert_eq!(device["status"], "not-scanned", "{device}");
+        let reason = device["reason"].as_str().unwrap();
+        assert!(reason.contains(&format!("inventory.csv:{line}:")), "reason names file and line: {reason}");
+        assert!(reason.contains(words), "{reason}");
+    }
+}
+
+#[test]
+fn inventory_without_target_column_is_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let inventory = write(&dir, "inventory.csv", "tenant,site,address\nacme,hq,192.0.2.1\n");
+    let output = fwsweep(&["scan", "--inventory", &inventory]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(message.contains("inventory.csv") && message.contains("\"target\""), "{message}");
+}
+
+#[test]
+fn inline_secret_is_rejected_with_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = write(
+        &dir,
+        "credentials.toml",
+        "# lab\n[[snmp]]\nname = \"lab\"\ntenants = [\"lab\"]\nversion = \"2c\"\ncommunity = \"Sup3rS3cret\"\n",
+    );
+    let output = fwsweep(&["scan", "192.0.2.1", "--credentials", &credentials]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(message.contains("credentials.toml:2:"), "{message}");
+    assert!(message.contains("env:NAME or file:PATH"), "{message}");
+    assert!(!message.contains("Sup3rS3cret"), "the secret must not be echoed: {message}");
+}
+
+#[test]
+fn target_file_bad_line_is_named() {
+    let recordings = recordings_dir(&[("switch.snmprec", SWITCH)]);
+    let simulation = Simulation::start(recordings.path(), "127.93.1.1", 1161, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let targets = write(&dir, "targets.txt", &format!("# lab\n{}\nnot/a/target\n", simulation.address_of("switch.snmprec")));
+    let output = fwsweep(&["scan", &format!("@{targets}"), "--snmp-port", "1161", "--format", "json"]);
+    let document = json_of(&output);
+    let devices = document["devices"].as_array().unwrap();
+    assert_eq!(devices.len(), 2);
+    let broken = devices.iter().find(|d| d["status"] == "not-scanned").unwrap();
+    assert!(broken["reason"].as_str().unwrap().contains("targets.txt:3:"), "{broken}");
+}
+
+#[test]
+fn exclude_and_bad_target_argument() {
+    let output = fwsweep(&["scan", "192.0.2.0/30", "--exclude", "192.0.2.1-2", "--format", "json", "--timeout", "100ms"]);
+    assert_eq!(json_of(&output)["devices"].as_array().unwrap().len(), 0);
+    let output = fwsweep(&["scan", "192.0.2.999"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("192.0.2.999"));
+}
+
+#[test]
+fn hostile_strings_are_escaped() {
+    let recordings = recordings_dir(&[("hostile.snmprec", HOSTILE)]);
+    let simulation = Simulation::start(recordings.path(), "127.93.2.1", 1161, &[]);
+    let address = simulation.address_of("hostile.snmprec");
+
+    let csv = fwsweep(&["scan", address, "--snmp-port", "1161", "--format", "csv"]);
+    let text = String::from_utf8_lossy(&csv.stdout);
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let hostname_column = headers.iter().position(|h| h == "hostname").unwrap();
+    for record in reader.records() {
+        let record = record.unwrap();
+        assert!(record[hostname_column].starts_with("'="), "formula cell is defused: {:?}", &record[hostname_column]);
+        for cell in record.iter() {
+            assert!(!cell.starts_with(['=', '+', '-', '@']), "no cell starts a formula: {cell:?}");
+        }
+    }
+
+    let table = fwsweep(&["scan", address, "--snmp-port", "1161"]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(!text.contains('\u{1b}'), "no escape sequence reaches the terminal: {text:?}");
+    assert!(!text.contains('\u{7}'));
+}
+
+#[test]
+fn fail_on_sets_exit_status() {
+    let recordings = recordings_dir(&[("switch.snmprec", SWITCH)]);
+    let simulation = Simulation::start(recordings.path(), "127.93.3.1", 1161, &[]);
+    let address = simulation.address_of("switch.snmprec");
+    let base = ["scan", address, "--snmp-port", "1161", "--format", "json"];
+    assert_eq!(fwsweep(&base).status.code(), Some(0));
+    let unknown = [&base[..], &["--fail-on", "unknown"]].concat();
+    assert_eq!(fwsweep(&unknown).status.code(), Some(1), "every verdict is unknown without release data");
+    let behind = [&base[..], &["--fail-on", "behind"]].concat();
+    assert_eq!(fwsweep(&behind).status.code(), Some(0), "unknown counts only when named");
+}
+
+#[test]
+fn identify_keeps_a_row_for_unreadable_files() {
+    let dir = recordings_dir(&[("switch.snmprec", SWITCH), ("broken.snmprec", "no pipes here\n"), ("notes.txt", "x")]);
+    let notes = dir.path().join("notes.txt");
+    let output = fwsweep(&["identify", "--format", "json", dir.path().to_str().unwrap(), notes.to_str().unwrap()]);
+    let document = json_of(&output);
+    let devices = document["devices"].as_array().unwrap();
+    assert_eq!(devices.len(), 3);
+    let by_recording = |name: &str| devices.iter().find(|d| d["recording"] == name).unwrap();
+    assert_eq!(by_recording("switch.snmprec")["status"], "ok");
+    let broken = by_recording("broken.snmprec");
+    assert_eq!(broken["status"], "not-scanned");
+    assert!(broken["reason"].as_str().unwrap().contains("broken.snmprec:1"), "{broken}");
+    assert!(by_recording("notes.txt")["reason"].as_str().unwrap().contains("unknown recording kind"));
+}
+
+#[test]
+fn invalid_profile_names_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        &dir,
+        "bad.toml",
+        "id = \"bad\"\nvendor = \"Acme\"\nclass = \"switch\"\n\n[match]\nsys_descr = ['Acme (unclosed']\n",
+    );
+    let output = fwsweep(&["profiles", "--profiles", dir.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(message.contains("bad.toml:6: match.sys_descr: invalid regex"), "{message}");
+
+    write(&dir, "bad.toml", "id = \"bad\"\nvendor = \"Acme\"\nclass = \"switch\"\ncolour = \"red\"\n[match]\nsys_descr = ['x']\n");
+    let message = String::from_utf8_lossy(&fwsweep(&["profiles", "--profiles", dir.path().to_str().unwrap()]).stderr).into_owned();
+    assert!(message.contains("bad.toml:4") && message.contains("colour"), "{message}");
+}
+
+#[test]
+fn generic_fallback_reads_sys_descr_version() {
+    let dir = recordings_dir(&[("unknown.snmprec", UNKNOWN)]);
+    let output = fwsweep(&["identify", "--format", "json", dir.path().join("unknown.snmprec").to_str().unwrap()]);
+    let device = &json_of(&output)["devices"][0];
+    assert_eq!(device["status"], "ok");
+    assert_eq!(device["profile"], "generic");
+    assert_eq!(device["version"], "4.2.1");
+    assert!(device["vendor"].is_null(), "enterprise 99999 is not in the vendor table");
+}
