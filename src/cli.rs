@@ -337,7 +337,7 @@ async fn run_sweep(
 }
 
 /// Assesses, sorts and writes the devices; returns whether `--fail-on` was reached.
-fn finish(devices: &mut Vec<Device>, started: String, finished: String, output: &OutputArgs) -> Result<bool, Failure> {
+fn finish(devices: &mut [Device], started: String, finished: String, output: &OutputArgs) -> Result<bool, Failure> {
     assess(devices);
     devices.sort_by_key(Device::sort_key);
     let summary = SweepSummary { started, finished, release_data_checked: None, targets: devices.len() };
@@ -358,7 +358,7 @@ fn write_report(summary: &SweepSummary, devices: &[Device], output: &OutputArgs)
         None => {
             let stdout = std::io::stdout();
             let terminal = stdout.is_terminal();
-            let width = terminal.then(|| terminal_width()).flatten();
+            let width = terminal.then(terminal_width).flatten();
             let style = TableStyle { color: terminal && !no_color, width };
             let mut lock = stdout.lock();
             let written = report::write(&mut lock, output.format, summary, devices, style).and_then(|()| lock.flush());

@@ -52,11 +52,10 @@ pub fn resolve_secret(reference: &str, base: &Path) -> Result<Secret, String> {
 #[cfg(unix)]
 fn warn_if_shared(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
-    if let Ok(metadata) = std::fs::metadata(path) {
-        if metadata.permissions().mode() & 0o044 != 0 {
+    if let Ok(metadata) = std::fs::metadata(path)
+        && metadata.permissions().mode() & 0o044 != 0 {
             tracing::warn!(file = %path.display(), "secret file is readable by other users; chmod 600 it");
         }
-    }
 }
 
 #[cfg(not(unix))]

@@ -114,12 +114,11 @@ fn apply_profile(profile: &Profile, facts: &Facts<'_>, identity: &mut Identity) 
         identity.hostname = Some(hostname);
     }
 
-    if let Some(extractor) = &profile.version {
-        if let Some((version, source)) = extractor.field.extract(facts) {
+    if let Some(extractor) = &profile.version
+        && let Some((version, source)) = extractor.field.extract(facts) {
             identity.version = Some(version.clone());
             identity.components.push(Component::new(extractor.name.clone(), extractor.kind, version, source));
         }
-    }
     for extractor in &profile.components {
         if let Some((version, source)) = extractor.field.extract(facts) {
             identity.components.push(Component::new(extractor.name.clone(), extractor.kind, version, source));

@@ -13,11 +13,10 @@ pub fn decode_octets(bytes: &[u8]) -> String {
         .map_or(0, |last| last + 1);
     let bytes = &bytes[..end];
 
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        if looks_textual(text.chars()) {
+    if let Ok(text) = std::str::from_utf8(bytes)
+        && looks_textual(text.chars()) {
             return text.replace('\0', "");
         }
-    }
     let latin1 = bytes.iter().map(|&b| char::from(b));
     if looks_textual(latin1.clone()) {
         return latin1.filter(|&c| c != '\0').collect();

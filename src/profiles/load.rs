@@ -125,7 +125,7 @@ pub fn load_file(path: &Path) -> Result<Profile, ProfileError> {
 
 /// Parses and validates profile text; `path` names it in errors.
 pub fn load_text(path: &Path, text: &str) -> Result<Profile, ProfileError> {
-    let file: ProfileFile = toml::from_str(&text).map_err(|error| {
+    let file: ProfileFile = toml::from_str(text).map_err(|error| {
         let line = error.span().map(|span| line_of(text, span.start));
         let message = error.message().to_string();
         match line {

@@ -281,12 +281,11 @@ fn security(usm: &UsmCredential) -> snmp2::v3::Security {
         .with_auth_protocol(usm.auth_protocol)
         .with_auth(auth)
         .with_context_name(&usm.context);
-    if let Some((cipher, _)) = &usm.privacy {
-        if cipher.priv_key_needs_extension(&usm.auth_protocol) {
+    if let Some((cipher, _)) = &usm.privacy
+        && cipher.priv_key_needs_extension(&usm.auth_protocol) {
             // net-snmp's scheme unless the set names Cisco's (reeder).
             security = security.with_key_extension_method(usm.key_extension.unwrap_or(KeyExtension::Blumenthal));
         }
-    }
     security
 }
 

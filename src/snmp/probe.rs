@@ -309,11 +309,10 @@ impl<T> Probe<T> {
 
     fn on_datagram(&mut self, bytes: &[u8], from: SocketAddr) {
         if let Some(message_id) = ber::v3_message_id(bytes) {
-            if let Some(entry) = self.by_request.get(&message_id).and_then(|key| self.in_flight.get_mut(key)) {
-                if same_host(entry.request.address, from) && entry.discovery_id == Some(message_id) {
+            if let Some(entry) = self.by_request.get(&message_id).and_then(|key| self.in_flight.get_mut(key))
+                && same_host(entry.request.address, from) && entry.discovery_id == Some(message_id) {
                     entry.engine_answered = true;
                 }
-            }
             return;
         }
         let Some(message) = ber::decode(bytes) else { return };

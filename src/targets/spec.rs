@@ -45,8 +45,8 @@ impl TargetSpec {
             }
             return Ok(TargetSpec::Block(block));
         }
-        if let Some((first, last)) = text.split_once('-') {
-            if let Ok(start) = first.trim().parse::<IpAddr>() {
+        if let Some((first, last)) = text.split_once('-')
+            && let Ok(start) = first.trim().parse::<IpAddr>() {
                 let end = parse_range_end(start, last.trim()).ok_or_else(|| {
                     error("expected a range such as 192.0.2.10-192.0.2.60 or 192.0.2.10-60")
                 })?;
@@ -58,7 +58,6 @@ impl TargetSpec {
                 }
                 return Ok(TargetSpec::Range(start, end));
             }
-        }
         if is_host_name(text) {
             return Ok(TargetSpec::Name(text.to_string()));
         }

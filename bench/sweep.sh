@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Times one sweep of a simulated network: ANSWERING devices served by
+# `fwsweep simulate` with LATENCY ms added to every answer, followed by
+# SILENT addresses that never answer. Prints wall time and peak memory of
+# the scan; all traffic stays on 127.77.0.0/16.
+#
+#   bench/sweep.sh                       # 1000 devices, 20 ms, 3000 silent
+#   ANSWERING=200 SILENT=800 bench/sweep.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ANSWERING=${ANSWERING:-1000}
+SILENT=${SILENT:-3000}
+LATENCY=${LATENCY:-20}
+TIMEOUT=${TIMEOUT:-1s}
+RETRIES=${RETRIES:-1}
+FIRST=${FIRST:-127.77.0.1}
+PORT=${PORT:-1161}
+
+command -v /usr/bin/time >/dev/null || { echo "bench: needs GNU time (apt-get install time)" >&2; exit 2; }
+cargo build --release --quiet
+BIN=target/release/fwsweep
+WORK=$(mktemp -d)
+trap 'kill "$SIM_PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+ulimit -n "$(ulimit -Hn)"
+
+# Serve ANSWERING devices: the fixtures repeated until the count is reached.
+mapfile -t FIXTURES < <(ls fixtures/snmp/*.snmprec | sort)
+for ((i = 0; i < ANSWERING; i++)); do
+  source=${FIXTURES[$((i % ${#FIXTURES[@]}))]}
+  cp "$source" "$WORK/$(printf '%05d' "$i")-$(basename "$source")"
+done
+"$BIN" simulate --recordings "$WORK" --address "$FIRST" --port "$PORT" \
+  --latency "$LATENCY" --silent "$SILENT" >"$WORK/addresses.txt" 2>"$WORK/simulate.log" &
+SIM_PID=$!
+until [ "$(wc -l <"$WORK/addresses.txt")" -ge $((ANSWERING + SILENT)) ]; do
+  kill -0 "$SIM_PID" || { cat "$WORK/simulate.log" >&2; exit 1; }
+  sleep 0.2
+done
+LAST=$(tail -n 1 "$WORK/addresses.txt" | cut -d, -f1)
+
+/usr/bin/time -v "$BIN" scan "$FIRST-$LAST" --snmp-port "$PORT" --timeout "$TIMEOUT" \
+  --retries "$RETRIES" --format json --output "$WORK/result.json" 2>"$WORK/time.txt"
+python3 - "$WORK/result.json" "$WORK/time.txt" "$ANSWERING" "$SILENT" "$LATENCY" <<'PY'
+import json, re, sys
+result, timing, answering, silent, latency = sys.argv[1:]
+document = json.load(open(result))
+text = open(timing).read()
+wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (.*)", text).group(1)
+rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1))
+cpu = float(re.search(r"User time \(seconds\): ([\d.]+)", text).group(1)) + \
+      float(re.search(r"System time \(seconds\): ([\d.]+)", text).group(1))
+print(f"answering={answering} silent={silent} latency={latency}ms")
+print(f"rows={len(document['devices'])} counts={document['sweep']['counts']}")
+print(f"wall={wall} peak_rss={rss / 1024:.1f} MiB cpu={cpu:.2f} s")
+PY

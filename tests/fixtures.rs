@@ -1,0 +1,121 @@
+//! Every vendor profile has a hand-made recording in `fixtures/snmp/` and
+//! expected values in `fixtures/expected/*.csv`; this test identifies each
+//! recording and compares.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use common::*;
+
+#[derive(Debug, serde::Deserialize)]
+struct Expected {
+    recording: String,
+    profile: String,
+    class: String,
+    vendor: String,
+    model: String,
+    serial: String,
+    version: String,
+    components: String,
+}
+
+fn expected_rows() -> Vec<Expected> {
+    let folder = repository().join("fixtures/expected");
+    let mut rows = Vec::new();
+    let mut files: Vec<_> = std::fs::read_dir(&folder).unwrap().filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    files.sort();
+    for path in files.into_iter().filter(|p| p.extension().is_some_and(|e| e == "csv")) {
+        let mut reader = csv::Reader::from_path(&path).unwrap();
+        for row in reader.deserialize() {
+            rows.push(row.unwrap_or_else(|e| panic!("{}: {e}", path.display())));
+        }
+    }
+    rows
+}
+
+/// Compares one field; an empty expected cell means "not checked" for the
+/// optional fields.
+fn check(mismatches: &mut Vec<String>, recording: &str, field: &str, expected: &str, got: &serde_json::Value) {
+    if expected.is_empty() {
+        return;
+    }
+    if got.as_str() != Some(expected) {
+        mismatches.push(format!("{recording}: {field} expected {expected:?}, got {got}"));
+    }
+}
+
+#[test]
+fn fixtures_match_expected_values() {
+    let rows = expected_rows();
+    assert!(!rows.is_empty(), "fixtures/expected/*.csv has no rows");
+    let files: Vec<String> = rows
+        .iter()
+        .map(|row| repository().join("fixtures/snmp").join(&row.recording).to_str().unwrap().to_string())
+        .collect();
+    let mut args = vec!["identify", "--format", "json"];
+    args.extend(files.iter().map(String::as_str));
+    let document = json_of(&fwsweep(&args));
+    let devices: BTreeMap<&str, &serde_json::Value> = document["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["recording"].as_str().unwrap(), d))
+        .collect();
+
+    let mut mismatches = Vec::new();
+    for row in &rows {
+        let device = devices.get(row.recording.as_str()).unwrap_or_else(|| panic!("{} not identified", row.recording));
+        let recording = row.recording.as_str();
+        if device["status"] != "ok" {
+            mismatches.push(format!("{recording}: status {} ({})", device["status"], device["reason"]));
+        }
+        check(&mut mismatches, recording, "profile", &row.profile, &device["profile"]);
+        check(&mut mismatches, recording, "class", &row.class, &device["class"]);
+        check(&mut mismatches, recording, "vendor", &row.vendor, &device["vendor"]);
+        check(&mut mismatches, recording, "model", &row.model, &device["model"]);
+        check(&mut mismatches, recording, "serial", &row.serial, &device["serial"]);
+        check(&mut mismatches, recording, "version", &row.version, &device["version"]);
+        let components: BTreeSet<(String, String)> = device["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["name"].as_str().unwrap().to_string(), c["version"].as_str().unwrap().to_string()))
+            .collect();
+        for pair in row.components.split("; ").filter(|p| !p.is_empty()) {
+            let (name, version) = pair.split_once('=').unwrap_or_else(|| panic!("{recording}: component {pair:?} is not name=version"));
+            if !components.contains(&(name.to_string(), version.to_string())) {
+                mismatches.push(format!("{recording}: component {name}={version} missing from {components:?}"));
+            }
+        }
+    }
+    assert!(mismatches.is_empty(), "{} mismatches:\n{}", mismatches.len(), mismatches.join("\n"));
+}
+
+#[test]
+fn every_profile_has_a_fixture() {
+    let output = fwsweep(&["profiles"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let listed: BTreeSet<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|line| !line.ends_with(" profiles"))
+        .filter_map(|line| line.split_whitespace().next().map(str::to_string))
+        .collect();
+    let covered: BTreeSet<String> = expected_rows().into_iter().map(|row| row.profile).collect();
+    let missing: Vec<&String> = listed.difference(&covered).collect();
+    assert!(missing.is_empty(), "profiles without a fixture row: {missing:?}");
+    assert!(listed.len() >= 15, "at least 15 profiles ship; found {}", listed.len());
+}
+
+#[test]
+fn every_fixture_is_listed() {
+    let listed: BTreeSet<String> = expected_rows().into_iter().map(|row| row.recording).collect();
+    let on_disk: BTreeSet<String> = std::fs::read_dir(repository().join("fixtures/snmp"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".snmprec"))
+        .collect();
+    let unlisted: Vec<&String> = on_disk.difference(&listed).collect();
+    assert!(unlisted.is_empty(), "fixtures without expected values: {unlisted:?}");
+}
