@@ -141,12 +141,14 @@ async fn dispatch(
             continue;
         }
         if let Some(problem) = target.problem.clone() {
+            tracing::warn!(target = %target.label, tenant = %target.tenant, "not scanned: {problem}");
             context.report(&target, None, Status::NotScanned, problem);
             continue;
         }
         let candidates = match context.candidates(&target) {
             Ok(candidates) => candidates,
             Err(problem) => {
+                tracing::warn!(target = %target.label, tenant = %target.tenant, "not scanned: {problem}");
                 context.report(&target, None, Status::NotScanned, problem);
                 continue;
             }
@@ -401,11 +403,7 @@ impl Context {
         let mut device = self.row(target, address);
         device.status = status;
         device.reason = Some(reason);
-        if status != Status::NotScanned {
-            tracing::debug!(target = %target.label, %status, reason = device.reason.as_deref().unwrap_or(""), "no device data");
-        } else {
-            tracing::warn!(target = %target.label, reason = device.reason.as_deref().unwrap_or(""), "target not scanned");
-        }
+        tracing::debug!(target = %target.label, %status, reason = device.reason.as_deref().unwrap_or(""), "no device data");
         self.finish(device);
     }
 

@@ -181,7 +181,8 @@ pub async fn run<T: Send + 'static>(
             () = tokio::time::sleep_until(admit_at), if input_open && room && !rate_allows => {}
             request = input.recv(), if input_open && room && rate_allows => match request {
                 Some(request) => {
-                    admit_at = admit_at.max(now - interval * RATE_BURST) + interval;
+                    let burst_start = now.checked_sub(interval * RATE_BURST).unwrap_or(now);
+                    admit_at = admit_at.max(burst_start) + interval;
                     probe.admit(request).await;
                 }
                 None => input_open = false,
