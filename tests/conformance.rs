@@ -9,14 +9,30 @@ use std::process::Command;
 
 use common::*;
 
-/// The share of corpus rows whose version must agree.
-const MIN_AGREEMENT: f64 = 0.60;
+/// The share of corpus rows whose version must agree. The two disputed
+/// rows below are the only disagreements when this was set.
+const MIN_AGREEMENT: f64 = 0.95;
 
 /// Rows where the corpus's expected value is, in our reading, not what a
 /// firmware scanner should report; fwsweep reports the device's own value
 /// and the row counts as a disagreement.
 /// (recording, corpus expects, fwsweep reports, why)
-pub const DISPUTED: &[(&str, &str, &str, &str)] = &[];
+pub const DISPUTED: &[(&str, &str, &str, &str)] = &[
+    (
+        "ascom_ipbs3.snmprec",
+        "IPBS3[12.0.11], Bootcode[12.0.11]",
+        "12.0.11 (firmware and boot code components)",
+        "the expected value is a sysDescr fragment with labels; its version-like parts are \
+         glued to the labels, so no bare version can agree",
+    ),
+    (
+        "supermicro-bmc_x10slehf.snmprec",
+        "3.88.",
+        "3.88",
+        "the trailing dot is an artefact of joining three INTEGER parts when the agent \
+         sends only two; the firmware is 3.88",
+    ),
+];
 
 #[test]
 fn corpus_version_agreement() {
