@@ -249,6 +249,9 @@ async fn scan(args: ScanArgs, verbose: u8) -> Result<bool, Failure> {
             args.protocols.join(",")
         )));
     }
+    for protocol in args.protocols.iter().filter(|p| !p.eq_ignore_ascii_case("snmp")) {
+        tracing::warn!("--protocols {protocol}: not supported by this version; scanning snmp only");
+    }
     if args.targets.is_empty() && args.inventory.is_none() {
         return Err(Failure::Input("nothing to scan: give TARGETs or --inventory FILE".into()));
     }

@@ -1,10 +1,14 @@
 use std::io::Write;
 
-use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
+use comfy_table::{Cell, Color, ContentArrangement, Table};
 
 use super::{SweepSummary, TableStyle, status_line};
 use crate::device::{Device, Status};
 use crate::identify::text::strip_terminal_controls;
+
+/// A comfy-table style (19 border characters) that draws only the rule
+/// under the header, so a thousand devices take a thousand lines.
+const HEADER_RULE_ONLY: &str = "     ──            ";
 
 /// Writes one line per device, device strings stripped of control
 /// sequences, then a line of counts.
@@ -15,7 +19,7 @@ pub fn write_table(
     style: TableStyle,
 ) -> std::io::Result<()> {
     let mut table = Table::new();
-    table.load_preset(presets::UTF8_HORIZONTAL_ONLY);
+    table.load_preset(HEADER_RULE_ONLY);
     match style.width {
         Some(width) => {
             table.set_content_arrangement(ContentArrangement::Dynamic);
