@@ -112,8 +112,8 @@ impl DemoNetwork {
             .collect()
     }
 
-    /// One community per tenant, as an MSP keeps them, plus an outdated one
-    /// that a device of the demo still lists, to show `auth-failed`.
+    /// One community per tenant, as an MSP keeps them, plus a retired one of
+    /// acme's that one demo device still lists, to show `auth-failed`.
     pub fn credentials(&self) -> Credentials {
         let mut tenants: Vec<String> = self.devices.iter().map(|d| d.tenant.clone()).collect();
         tenants.sort();
@@ -128,7 +128,7 @@ impl DemoNetwork {
             .iter()
             .map(|tenant| community(&format!("{tenant}-v2c"), vec![tenant.clone()], DEMO_COMMUNITY))
             .collect();
-        sets.push(community("legacy-community", tenants.clone(), "retired-2019"));
+        sets.push(community("legacy-community", vec!["acme".to_string()], "retired-2019"));
         Credentials { snmp: sets }
     }
 }

@@ -65,7 +65,11 @@ pub fn write_table(
             Cell::new(note),
         ]);
     }
-    writeln!(out, "{table}")?;
+    // Cells are padded to the column width; the padding after the last
+    // column only makes piped output wider.
+    for line in table.to_string().lines() {
+        writeln!(out, "{}", line.trim_end())?;
+    }
     writeln!(out, "{} targets: {}", summary.targets, status_line(devices))
 }
 
