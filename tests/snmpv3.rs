@@ -30,12 +30,13 @@ impl Snmpd {
         let auth_secret = random_secret();
         let privacy_secret = random_secret();
         let config = format!(
-            "agentaddress udp:127.0.0.1:{port}
+            "agentaddress udp:127.0.0.1:{port},udp6:[::1]:{port}
 sysdescr Cisco IOS Software, C2960X Software (C2960X-UNIVERSALK9-M), Version 15.2(7)E3, RELEASE SOFTWARE (fc3)
 sysobjectid .1.3.6.1.4.1.9.1.1208
 sysname lab-sw1
 rocommunity lab-community 127.0.0.1
 rocommunity lab-v1 127.0.0.1
+rocommunity6 lab-community ::1
 createUser authsha      SHA     {auth_secret}
 createUser shaaes       SHA     {auth_secret} AES     {privacy_secret}
 createUser sha256aes    SHA-256 {auth_secret} AES     {privacy_secret}
@@ -247,4 +248,18 @@ fn v2c_wrong_community_is_auth_failed() {
     let device = only_device(&output);
     assert_eq!(device["status"], "auth-failed", "snmpd answers v3 engine discovery: {device}");
     snmpd.assert_no_secret(&output);
+}
+
+#[test]
+fn ipv6_and_host_name_targets() {
+    let Some(snmpd) = Snmpd::start(11170) else { return };
+    let port = snmpd.port.to_string();
+    for target in ["::1", "localhost"] {
+        let output = fwsweep(&["scan", target, "--snmp-port", &port, "--community", "lab-community", "--format", "json"]);
+        let device = only_device(&output);
+        assert_eq!(device["status"], "ok", "{target}: {device}");
+        assert_eq!(device["version"], "15.2(7)E3", "{target}");
+    }
+    // No test resolves a name that is not in /etc/hosts: that would send a
+    // DNS query off this machine.
 }
