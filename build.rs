@@ -10,6 +10,9 @@ fn main() {
     embed(&mut generated, "PROFILES", &root, "vendor-profiles", &|path| {
         path.extension().is_some_and(|e| e == "toml") && !path.components().any(|c| c.as_os_str() == "releases")
     });
+    embed(&mut generated, "RELEASES", &root, "vendor-profiles/releases", &|path| {
+        path.extension().is_some_and(|e| e == "toml")
+    });
     embed(&mut generated, "DEMO_RECORDINGS", &root, "fixtures/snmp", &|path| {
         path.extension().is_some_and(|e| e == "snmprec" || e == "snmpwalk")
     });
@@ -18,7 +21,7 @@ fn main() {
     });
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded.rs");
     std::fs::write(out, generated).expect("OUT_DIR is writable");
-    for folder in ["vendor-profiles", "fixtures/snmp", "fixtures/demo"] {
+    for folder in ["vendor-profiles", "vendor-profiles/releases", "fixtures/snmp", "fixtures/demo"] {
         println!("cargo:rerun-if-changed={folder}");
     }
 }

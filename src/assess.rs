@@ -1,19 +1,145 @@
-//! Assessment: each component's verdict against known releases, and the
-//! `--fail-on` threshold.
-//!
-//! NOTE: no release data is loaded yet, so every verdict is `unknown`, as
-//! the verdict contract prescribes before release data exists.
+//! Assessment: each component's verdict against the release catalogue and
+//! the tenant's approved baseline, and the `--fail-on` threshold.
 
-use crate::device::{Device, Verdict};
+use std::cmp::Ordering;
 
-/// Sets component verdicts and each device's worst verdict.
-pub fn assess(devices: &mut [Device]) {
-    for device in devices {
-        for component in &mut device.components {
-            component.verdict = Verdict::Unknown;
+use time::Date;
+
+use crate::device::{Component, ComponentKind, Device, Verdict};
+use crate::profiles::ProfileSet;
+use crate::releases::{Baselines, Catalogue, Product};
+
+/// Release data older than this draws a warning.
+pub const STALE_AFTER_DAYS: i64 = 90;
+
+/// What verdicts are judged against. `today` is a parameter, not the clock,
+/// so that end-of-life checks can be repeated and tested.
+pub struct Assessor<'a> {
+    pub catalogue: &'a Catalogue,
+    pub baselines: &'a Baselines,
+    pub profiles: &'a ProfileSet,
+    pub today: Date,
+}
+
+impl Assessor<'_> {
+    /// Sets every component's verdict and each device's worst verdict.
+    pub fn assess(&self, devices: &mut [Device]) {
+        for device in devices {
+            let profile = device.profile.as_deref().and_then(|id| self.profiles.profiles.iter().find(|p| p.id == id));
+            let product_id = profile.and_then(|p| p.release_product.as_deref());
+            let product = product_id.and_then(|id| self.catalogue.products.get(id));
+            for component in &mut device.components {
+                let is_release = profile.is_some_and(|p| {
+                    p.version.as_ref().is_some_and(|v| v.name == component.name && v.kind == component.kind)
+                }) || component.kind == ComponentKind::Os;
+                component.verdict = Verdict::Unknown;
+                match (is_release, product, product_id) {
+                    (false, _, _) => {}
+                    (true, Some(product), _) => self.judge(component, product, &device.tenant),
+                    (true, None, Some(id)) => component.note = Some(format!("no release data for product {id}")),
+                    (true, None, None) => {}
+                }
+            }
+            device.verdict = device.components.iter().map(|c| c.verdict).max();
         }
-        device.verdict = device.components.iter().map(|c| c.verdict).max();
     }
+
+    fn judge(&self, component: &mut Component, product: &Product, tenant: &str) {
+        let Some(version) = product.scheme.parse(&component.version) else {
+            component.note = Some(format!("{:?} is not a {} version; cannot compare", component.version, product.scheme));
+            return;
+        };
+        component.latest = newest_release(product);
+
+        let matched: Vec<_> = product
+            .advisories
+            .iter()
+            .filter(|a| a.affected.iter().any(|range| range.contains(&version)))
+            .collect();
+        component.advisories = matched.iter().map(|a| a.id.clone()).collect();
+        component.kev = matched.iter().any(|a| a.kev);
+        let mut verdicts = Vec::new();
+        if !matched.is_empty() {
+            verdicts.push(Verdict::Vulnerable);
+        }
+
+        match product.trains.iter().find(|t| t.name == version.train) {
+            None => component.note = Some(format!(
+                "train {} is not in the {} release data (checked {})",
+                version.train, product.name, product.checked
+            )),
+            Some(train) => {
+                component.latest_in_train = train.latest_text.clone();
+                component.eol_date = train.end_of_support.map(|d| d.to_string());
+                if train.end_of_support.is_some_and(|end| end <= self.today) {
+                    verdicts.push(Verdict::Eol);
+                }
+                match train.latest.as_ref().and_then(|latest| version.compare(latest)) {
+                    Some(Ordering::Less) => verdicts.push(Verdict::Behind),
+                    Some(Ordering::Equal) => verdicts.push(Verdict::Current),
+                    Some(Ordering::Greater) => {
+                        verdicts.push(Verdict::Current);
+                        component.note = Some(format!(
+                            "newer than {}, the latest in the release data (checked {})",
+                            train.latest_text.as_deref().unwrap_or_default(),
+                            product.checked
+                        ));
+                    }
+                    None => {}
+                }
+            }
+        }
+
+        if let Some(baseline) = self.baselines.find(tenant, &product.id) {
+            component.baseline = Some(baseline.minimum.clone());
+            match product.scheme.parse(&baseline.minimum).and_then(|minimum| version.compare(&minimum)) {
+                Some(Ordering::Less) => verdicts.push(Verdict::BelowBaseline),
+                Some(_) => {}
+                None => component.note = Some(format!(
+                    "baseline {} ({}) is in another train; not compared",
+                    baseline.minimum, baseline.origin
+                )),
+            }
+            let target = baseline.target.as_deref().and_then(|t| product.scheme.parse(t).map(|v| (t, v)));
+            if let Some((text, target)) = target {
+                if version.compare(&target) == Some(Ordering::Greater) {
+                    component.note = Some(format!("newer than the approved target {text}: untested"));
+                }
+            }
+        }
+        component.verdict = verdicts.into_iter().max().unwrap_or(Verdict::Unknown);
+    }
+
+    /// The oldest `checked` date of the products these devices were judged
+    /// against; `None` when none was used.
+    pub fn release_data_checked(&self, devices: &[Device]) -> Option<Date> {
+        devices
+            .iter()
+            .filter_map(|d| d.profile.as_deref())
+            .filter_map(|id| self.profiles.profiles.iter().find(|p| p.id == id))
+            .filter_map(|p| p.release_product.as_deref())
+            .filter_map(|id| self.catalogue.products.get(id))
+            .map(|product| product.checked)
+            .min()
+    }
+
+    /// Tells whether release data checked on `checked` is older than
+    /// [`STALE_AFTER_DAYS`] on `today`.
+    pub fn is_stale(&self, checked: Date) -> bool {
+        (self.today - checked).whole_days() > STALE_AFTER_DAYS
+    }
+}
+
+/// The latest release of the newest train: trains are ordered by their
+/// latest versions' train numbers, then by release date.
+fn newest_release(product: &Product) -> Option<String> {
+    let train_number = |name: &str| crate::releases::scheme::tokens(name);
+    product
+        .trains
+        .iter()
+        .filter(|t| t.latest_text.is_some())
+        .max_by(|a, b| train_number(&a.name).cmp(&train_number(&b.name)).then(a.released.cmp(&b.released)))
+        .and_then(|t| t.latest_text.clone())
 }
 
 /// The `--fail-on` threshold: a verdict level, or any KEV-listed advisory.

@@ -9,7 +9,8 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio_util::sync::CancellationToken;
 
-use fwsweep::assess::{FailOn, assess};
+use fwsweep::assess::{Assessor, FailOn};
+use fwsweep::releases::{Baselines, Catalogue};
 use fwsweep::credentials::{Credentials, Secret, SnmpCredential, resolve_secret};
 use fwsweep::device::Device;
 use fwsweep::engine::{ScanSettings, now_rfc3339, sweep};
@@ -39,8 +40,68 @@ enum Command {
     Simulate(SimulateArgs),
     /// Sweep the built-in simulated network of three customers and print the report.
     Demo(DemoArgs),
-    /// List the loaded vendor profiles, or check profile folders for errors.
-    Profiles(ProfilesArgs),
+    /// List the vendor profiles, or check a folder of profiles.
+    #[command(subcommand)]
+    Profiles(ProfilesCommand),
+    /// List the release catalogue, or import endoflife.date data into it.
+    #[command(subcommand)]
+    Releases(ReleasesCommand),
+}
+
+#[derive(Subcommand)]
+enum ProfilesCommand {
+    /// List the built-in profiles and those in --profiles folders.
+    List {
+        /// Extra profile folder (repeatable).
+        #[arg(long = "profiles", value_name = "DIR")]
+        profiles: Vec<PathBuf>,
+    },
+    /// Check a folder of profiles: schema, regexes, duplicate ids, and that
+    /// each profile has a recording in --fixtures that it identifies.
+    Check {
+        /// The profile folder to check.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// Folder of recordings named after the profile ids (<id>.snmprec, <id>-2.snmprec).
+        #[arg(long, value_name = "DIR")]
+        fixtures: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReleasesCommand {
+    /// List the products of the catalogue with their checked dates.
+    List {
+        /// Extra release catalogue folder (repeatable).
+        #[arg(long = "releases", value_name = "DIR")]
+        releases: Vec<PathBuf>,
+    },
+    /// Convert endoflife.date data (API v1 product JSON, the older cycle list
+    /// JSON, or a product page with YAML front matter) into a catalogue file.
+    Import {
+        /// The endoflife.date file to read.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Product id for the catalogue, as profiles name it in release_product.
+        #[arg(long)]
+        product: String,
+        /// Vendor name.
+        #[arg(long)]
+        vendor: String,
+        /// Product name shown to users (default: the product id).
+        #[arg(long)]
+        name: Option<String>,
+        /// Version scheme (cisco-ios, cisco-iosxe, cisco-nxos, cisco-asa, junos,
+        /// fortios, panos, sonicos, aruba, dotted, datecode).
+        #[arg(long)]
+        scheme: String,
+        /// The date the data was checked (default: today).
+        #[arg(long, value_parser = parse_date, value_name = "DATE")]
+        checked: Option<time::Date>,
+        /// Write the catalogue file here instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Args)]
@@ -59,6 +120,16 @@ struct OutputArgs {
     /// profile's id replaces it.
     #[arg(long = "profiles", value_name = "DIR")]
     profiles: Vec<PathBuf>,
+    /// Extra release catalogue folder (repeatable); a product defined there
+    /// replaces the built-in one.
+    #[arg(long = "releases", value_name = "DIR")]
+    releases: Vec<PathBuf>,
+    /// Approved baselines CSV: tenant,product,minimum,target.
+    #[arg(long, value_name = "FILE")]
+    baselines: Option<PathBuf>,
+    /// Judge end of life as of this date (YYYY-MM-DD) instead of today.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    as_of: Option<time::Date>,
 }
 
 #[derive(Args)]
@@ -165,13 +236,6 @@ struct DemoArgs {
     output: OutputArgs,
 }
 
-#[derive(Args)]
-struct ProfilesArgs {
-    /// Profile folders to check and list with the built-in profiles.
-    #[arg(long = "profiles", value_name = "DIR")]
-    profiles: Vec<PathBuf>,
-}
-
 /// Failures mapped to the documented exit codes.
 enum Failure {
     /// Usage, configuration or input error: nothing was scanned.
@@ -232,7 +296,13 @@ async fn run(command: Command, verbose: u8) -> Result<bool, Failure> {
         Command::Identify(args) => identify(args).await,
         Command::Simulate(args) => simulate(args).await.map(|()| false),
         Command::Demo(args) => demo(args, verbose).await,
-        Command::Profiles(args) => list_profiles(args).map(|()| false),
+        Command::Profiles(ProfilesCommand::List { profiles }) => list_profiles(&profiles).map(|()| false),
+        Command::Profiles(ProfilesCommand::Check { dir, fixtures }) => check_profiles(&dir, fixtures.as_deref()).await,
+        Command::Releases(ReleasesCommand::List { releases }) => list_releases(&releases).map(|()| false),
+        Command::Releases(ReleasesCommand::Import { file, product, vendor, name, scheme, checked, output }) => {
+            let options = ImportRequest { file, product, vendor, name, scheme, checked, output };
+            import_releases(options).map(|()| false)
+        }
     }
 }
 
@@ -331,21 +401,56 @@ async fn run_sweep(
     let started = now_rfc3339();
     tracing::info!(concurrency = settings.concurrency, timeout = ?settings.policy.timeout, "sweep started");
     let progress = progress_bar(verbose);
-    let mut devices = sweep(targets, profiles, credentials, settings, cancel, progress)
+    let mut devices = sweep(targets, profiles.clone(), credentials, settings, cancel, progress)
         .await
         .map_err(|e| Failure::Run(format!("cannot open a UDP socket for the sweep: {e}")))?;
     let finished = now_rfc3339();
     tracing::info!(targets = devices.len(), statuses = %report::status_line(&devices), "sweep finished");
-    finish(&mut devices, started, finished, output)
+    finish(&mut devices, &profiles, started, finished, output)
 }
 
 /// Assesses, sorts and writes the devices; returns whether `--fail-on` was reached.
-fn finish(devices: &mut [Device], started: String, finished: String, output: &OutputArgs) -> Result<bool, Failure> {
-    assess(devices);
+fn finish(
+    devices: &mut [Device],
+    profiles: &ProfileSet,
+    started: String,
+    finished: String,
+    output: &OutputArgs,
+) -> Result<bool, Failure> {
+    let catalogue = load_catalogue(&output.releases)?;
+    let baselines = match &output.baselines {
+        Some(path) => Baselines::load(path).map_err(|e| Failure::Input(e.to_string()))?,
+        None => Baselines::default(),
+    };
+    let today = output.as_of.unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
+    let assessor = Assessor { catalogue: &catalogue, baselines: &baselines, profiles, today };
+    assessor.assess(devices);
     devices.sort_by_key(Device::sort_key);
-    let summary = SweepSummary { started, finished, release_data_checked: None, targets: devices.len() };
+
+    let checked = assessor.release_data_checked(devices);
+    if let Some(checked) = checked.filter(|&c| assessor.is_stale(c)) {
+        tracing::warn!(
+            "release data was last checked on {checked}, more than {} days before {today}; verdicts may miss newer releases and advisories",
+            fwsweep::assess::STALE_AFTER_DAYS
+        );
+    }
+    let summary = SweepSummary {
+        started,
+        finished,
+        release_data_checked: checked.map(|c| c.to_string()),
+        stale: checked.is_some_and(|c| assessor.is_stale(c)),
+        targets: devices.len(),
+    };
     write_report(&summary, devices, output)?;
     Ok(output.fail_on.is_some_and(|level| level.reached(devices)))
+}
+
+fn load_catalogue(dirs: &[PathBuf]) -> Result<Catalogue, Failure> {
+    let mut catalogue = Catalogue::builtin().map_err(|e| Failure::Input(format!("built-in release data: {e}")))?;
+    for dir in dirs {
+        catalogue.add_dir(dir).map_err(|e| Failure::Input(e.to_string()))?;
+    }
+    Ok(catalogue)
 }
 
 fn write_report(summary: &SweepSummary, devices: &[Device], output: &OutputArgs) -> Result<(), Failure> {
@@ -422,7 +527,7 @@ async fn identify(args: IdentifyArgs) -> Result<bool, Failure> {
     }
     let started = now_rfc3339();
     let mut devices = fwsweep::offline::identify_files(&profiles, &files, &args.tenant, &args.site).await;
-    finish(&mut devices, started, now_rfc3339(), &args.output)
+    finish(&mut devices, &profiles, started, now_rfc3339(), &args.output)
 }
 
 async fn simulate(args: SimulateArgs) -> Result<(), Failure> {
@@ -492,8 +597,8 @@ async fn demo(args: DemoArgs, verbose: u8) -> Result<bool, Failure> {
     findings
 }
 
-fn list_profiles(args: ProfilesArgs) -> Result<(), Failure> {
-    let profiles = load_profiles(&args.profiles)?;
+fn list_profiles(dirs: &[PathBuf]) -> Result<(), Failure> {
+    let profiles = load_profiles(dirs)?;
     let mut stdout = std::io::stdout().lock();
     for profile in &profiles.profiles {
         let _ = writeln!(
@@ -508,6 +613,134 @@ fn list_profiles(args: ProfilesArgs) -> Result<(), Failure> {
     }
     let _ = writeln!(stdout, "{} profiles", profiles.profiles.len());
     Ok(())
+}
+
+/// Parses a calendar date written YYYY-MM-DD.
+fn parse_date(text: &str) -> Result<time::Date, String> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(text.trim(), &format).map_err(|_| format!("invalid date {text:?}; use YYYY-MM-DD"))
+}
+
+fn list_releases(dirs: &[PathBuf]) -> Result<(), Failure> {
+    let catalogue = load_catalogue(dirs)?;
+    let mut stdout = std::io::stdout().lock();
+    for product in catalogue.products.values() {
+        let kev = product.advisories.iter().filter(|a| a.kev).count();
+        let _ = writeln!(
+            stdout,
+            "{:<16} {:<22} {:<11} checked {}  {:>2} trains  {:>2} advisories ({kev} KEV)",
+            product.id,
+            product.name,
+            product.scheme.to_string(),
+            product.checked,
+            product.trains.len(),
+            product.advisories.len(),
+        );
+    }
+    let _ = writeln!(stdout, "{} products", catalogue.products.len());
+    Ok(())
+}
+
+struct ImportRequest {
+    file: PathBuf,
+    product: String,
+    vendor: String,
+    name: Option<String>,
+    scheme: String,
+    checked: Option<time::Date>,
+    output: Option<PathBuf>,
+}
+
+fn import_releases(request: ImportRequest) -> Result<(), Failure> {
+    use fwsweep::releases::import::{ImportOptions, read_cycles, to_catalogue};
+    if fwsweep::releases::Scheme::from_name(&request.scheme, None).is_none() {
+        return Err(Failure::Input(format!(
+            "--scheme {:?} is not one of {}",
+            request.scheme,
+            fwsweep::releases::Scheme::NAMES.join(", ")
+        )));
+    }
+    let text = std::fs::read_to_string(&request.file)
+        .map_err(|e| Failure::Input(format!("{}: cannot read: {e}", request.file.display())))?;
+    let scheme = fwsweep::releases::Scheme::from_name(&request.scheme, None);
+    let cycles = read_cycles(&text, scheme).map_err(|e| Failure::Input(format!("{}: {e}", request.file.display())))?;
+    if cycles.is_empty() {
+        return Err(Failure::Input(format!("{}: no release cycles found", request.file.display())));
+    }
+    let source = format!("endoflife.date data ({})", request.file.file_name().unwrap_or_default().to_string_lossy());
+    let options = ImportOptions {
+        product: &request.product,
+        vendor: &request.vendor,
+        name: request.name.as_deref().unwrap_or(&request.product),
+        scheme: &request.scheme,
+        checked: request.checked.unwrap_or_else(|| time::OffsetDateTime::now_utc().date()),
+        source: &source,
+    };
+    let catalogue = to_catalogue(&cycles, &options);
+    // The written file must load; a cycle whose latest does not fit the
+    // scheme is reported now rather than at the next scan.
+    fwsweep::releases::catalogue::parse_product(Path::new("imported.toml"), &catalogue)
+        .map_err(|e| Failure::Input(format!("the imported data does not fit scheme {}: {e}", request.scheme)))?;
+    match &request.output {
+        Some(path) => std::fs::write(path, catalogue).map_err(|e| Failure::Run(format!("{}: cannot write: {e}", path.display()))),
+        None => {
+            let _ = std::io::stdout().write_all(catalogue.as_bytes());
+            Ok(())
+        }
+    }
+}
+
+/// Checks a profile folder the way the project checks its own: every file
+/// loads, ids are unique (also against the built-in profiles, which a
+/// folder profile would replace), and with --fixtures every profile has a
+/// recording that it identifies.
+async fn check_profiles(dir: &Path, fixtures: Option<&Path>) -> Result<bool, Failure> {
+    let checked = fwsweep::profiles::load_dir(dir).map_err(|e| Failure::Input(e.to_string()))?;
+    let builtin = ProfileSet::builtin().map_err(|e| Failure::Input(format!("built-in profile: {e}")))?;
+    let mut problems = Vec::new();
+    for profile in &checked.profiles {
+        if let Some(existing) = builtin.profiles.iter().find(|p| p.id == profile.id) {
+            tracing::info!(id = %profile.id, "replaces the built-in profile from {}", existing.path.display());
+        }
+    }
+    let mut combined = ProfileSet::builtin().map_err(|e| Failure::Input(e.to_string()))?;
+    combined.add_dirs(&[dir.to_path_buf()], true).map_err(|e| Failure::Input(e.to_string()))?;
+    if let Some(fixtures) = fixtures {
+        for profile in &checked.profiles {
+            let recordings: Vec<PathBuf> = std::fs::read_dir(fixtures)
+                .map_err(|e| Failure::Input(format!("{}: cannot list: {e}", fixtures.display())))?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|path| fwsweep::recording::is_recording(path))
+                .filter(|path| {
+                    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                    stem == profile.id || stem.strip_prefix(&profile.id).is_some_and(|rest| rest.starts_with('-') && rest[1..].chars().all(|c| c.is_ascii_digit()))
+                })
+                .collect();
+            if recordings.is_empty() {
+                problems.push(format!("{}: profile {} has no recording {}/{}.snmprec", profile.path.display(), profile.id, fixtures.display(), profile.id));
+                continue;
+            }
+            let devices = fwsweep::offline::identify_files(&combined, &recordings, "default", "default").await;
+            for device in devices {
+                if device.profile.as_deref() != Some(profile.id.as_str()) {
+                    problems.push(format!(
+                        "{}: identified as {} instead of {}",
+                        device.recording.unwrap_or_default(),
+                        device.profile.as_deref().unwrap_or("nothing"),
+                        profile.id
+                    ));
+                } else if device.version.is_none() {
+                    problems.push(format!("{}: profile {} found no version", device.recording.unwrap_or_default(), profile.id));
+                }
+            }
+        }
+    }
+    let mut stdout = std::io::stdout().lock();
+    for problem in &problems {
+        let _ = writeln!(stdout, "{problem}");
+    }
+    let _ = writeln!(stdout, "{} profiles checked, {} problems", checked.profiles.len(), problems.len());
+    if problems.is_empty() { Ok(false) } else { Err(Failure::Input(format!("{} problems in {}", problems.len(), dir.display()))) }
 }
 
 /// Parses 500ms, 2s, 1m or a bare number of seconds.

@@ -185,6 +185,10 @@ pub struct Component {
     pub eol_date: Option<String>,
     pub advisories: Vec<String>,
     pub kev: bool,
+    /// Why the verdict is what it is, where the verdict alone does not say
+    /// (an unparseable version, a train missing from the release data, a
+    /// version newer than the approved target).
+    pub note: Option<String>,
 }
 
 impl Component {
@@ -202,6 +206,7 @@ impl Component {
             eol_date: None,
             advisories: Vec::new(),
             kev: false,
+            note: None,
         }
     }
 }

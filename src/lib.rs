@@ -15,6 +15,7 @@ pub mod identify;
 pub mod offline;
 pub mod profiles;
 pub mod recording;
+pub mod releases;
 pub mod report;
 pub mod simulate;
 pub mod snmp;

@@ -174,13 +174,13 @@ fn invalid_profile_names_file_and_line() {
         "bad.toml",
         "id = \"bad\"\nvendor = \"Acme\"\nclass = \"switch\"\n\n[match]\nsys_descr = ['Acme (unclosed']\n",
     );
-    let output = fwsweep(&["profiles", "--profiles", dir.path().to_str().unwrap()]);
+    let output = fwsweep(&["profiles", "list", "--profiles", dir.path().to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
     let message = String::from_utf8_lossy(&output.stderr);
     assert!(message.contains("bad.toml:6: match.sys_descr: invalid regex"), "{message}");
 
     write(&dir, "bad.toml", "id = \"bad\"\nvendor = \"Acme\"\nclass = \"switch\"\ncolour = \"red\"\n[match]\nsys_descr = ['x']\n");
-    let message = String::from_utf8_lossy(&fwsweep(&["profiles", "--profiles", dir.path().to_str().unwrap()]).stderr).into_owned();
+    let message = String::from_utf8_lossy(&fwsweep(&["profiles", "list", "--profiles", dir.path().to_str().unwrap()]).stderr).into_owned();
     assert!(message.contains("bad.toml:4") && message.contains("colour"), "{message}");
 }
 

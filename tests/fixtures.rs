@@ -94,7 +94,7 @@ fn fixtures_match_expected_values() {
 
 #[test]
 fn every_profile_has_a_fixture() {
-    let output = fwsweep(&["profiles"]);
+    let output = fwsweep(&["profiles", "list"]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let listed: BTreeSet<String> = String::from_utf8_lossy(&output.stdout)
         .lines()

@@ -28,6 +28,8 @@ pub struct SweepSummary {
     pub started: String,
     pub finished: String,
     pub release_data_checked: Option<String>,
+    /// The release data is older than the staleness limit.
+    pub stale: bool,
     pub targets: usize,
 }
 

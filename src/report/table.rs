@@ -70,7 +70,12 @@ pub fn write_table(
     for line in table.to_string().lines() {
         writeln!(out, "{}", line.trim_end())?;
     }
-    writeln!(out, "{} targets: {}", summary.targets, status_line(devices))
+    writeln!(out, "{} targets: {}", summary.targets, status_line(devices))?;
+    match &summary.release_data_checked {
+        Some(checked) if summary.stale => writeln!(out, "release data checked {checked} (stale: update it before relying on verdicts)"),
+        Some(checked) => writeln!(out, "release data checked {checked}"),
+        None => Ok(()),
+    }
 }
 
 fn status_color(status: Status) -> Color {
