@@ -1,7 +1,7 @@
-//! Agreement with the shared corpus of real device recordings, counted by
-//! the shared script (`conformance.py`): `identify` over every recording
-//! must reproduce the corpus's expected `version` for at least
-//! `MIN_AGREEMENT` of the rows.
+//! Agreement with the shared corpus of real device recordings: `identify`
+//! over every recording must reproduce the corpus's expected `version`
+//! (counted by the shared script, `conformance.py`) and its `hardware`
+//! (our `model`).
 
 mod common;
 
@@ -64,4 +64,71 @@ fn corpus_version_agreement() {
         "agreement below {MIN_AGREEMENT}:\n{report}{}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+/// The share of corpus rows whose model must agree with `hardware`.
+const MIN_MODEL_AGREEMENT: f64 = 0.85;
+
+/// Rows whose expected `hardware` is not a model in our reading.
+/// (recording, corpus expects, why)
+pub const MODEL_DISPUTED: &[(&str, &str, &str)] = &[];
+
+/// Normalises as the shared script does for fields other than version.
+fn normalise(text: &str) -> String {
+    let lower = text.trim().trim_matches(|c| c == '"' || c == '\'').to_lowercase();
+    match lower.strip_prefix('v') {
+        Some(rest) if rest.starts_with(|c: char| c.is_ascii_digit()) => rest.to_string(),
+        _ => lower,
+    }
+}
+
+/// Counts agreement as the shared script does for fields other than
+/// version: equal after normalising, or one contains the other. The script
+/// looks the field up under the CSV column's name (`hardware`), which the
+/// JSON contract calls `model`, so the rule is applied here.
+#[test]
+fn corpus_model_agreement() {
+    let Some(corpus) = corpus() else {
+        assert!(!required(), "../shared/corpus is missing, and CI=true makes that a failure");
+        eprintln!("skipped: ../shared/corpus is missing");
+        return;
+    };
+    let recordings = corpus.join("snmp/recordings");
+    let document = json_of(&fwsweep(&["identify", "--format", "json", recordings.to_str().unwrap()]));
+    let devices: std::collections::BTreeMap<String, serde_json::Value> = document["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["recording"].as_str().unwrap().to_string(), d.clone()))
+        .collect();
+
+    let mut reader = csv::Reader::from_path(corpus.join("snmp/expected.csv")).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (recording_column, hardware_column) = (column("recording"), column("hardware"));
+    let mut agreed = 0;
+    let mut total = 0;
+    let mut mismatches = Vec::new();
+    for record in reader.records() {
+        let record = record.unwrap();
+        let expected = normalise(&record[hardware_column]);
+        if expected.is_empty() {
+            continue;
+        }
+        total += 1;
+        let recording = &record[recording_column];
+        let model = devices.get(recording).and_then(|d| d["model"].as_str()).map(normalise).unwrap_or_default();
+        if !model.is_empty() && (model == expected || model.contains(&expected) || expected.contains(&model)) {
+            agreed += 1;
+        } else {
+            mismatches.push(format!("  {recording}: expected {:?}, got {model:?}", &record[hardware_column]));
+        }
+    }
+    let share = agreed as f64 / total as f64;
+    println!("model agreement {agreed}/{total} = {:.0}% (bar {:.0}%)", share * 100.0, MIN_MODEL_AGREEMENT * 100.0);
+    println!("{}", mismatches.join("\n"));
+    for (recording, expected, why) in MODEL_DISPUTED {
+        println!("disputed: {recording}: corpus {expected:?}: {why}");
+    }
+    assert!(share >= MIN_MODEL_AGREEMENT, "model agreement {agreed}/{total} is below {MIN_MODEL_AGREEMENT}");
 }

@@ -65,21 +65,27 @@ pub fn read(facts: &Facts<'_>) -> GenericReading {
         vendor: facts
             .text(&oid(UPS_MANUFACTURER))
             .or_else(|| enterprise_vendor(facts.sys_object_id.as_ref()).map(str::to_string)),
-        model: model(facts),
+        model: model(facts, class),
         serial: serial(facts),
         version: version(facts),
     }
 }
 
-pub fn model(facts: &Facts<'_>) -> Option<String> {
+/// The model from standard MIBs. hrDeviceDescr.1 names the model only on
+/// printers (elsewhere it is a CPU or a driver name such as `nexus0:`), so
+/// it is read only for the printer class.
+pub fn model(facts: &Facts<'_>, class: DeviceClass) -> Option<String> {
     use crate::profiles::EntityColumn;
-    facts
+    let from_standard = facts
         .entity
         .chassis_value(EntityColumn::ModelName)
         .or_else(|| facts.entity.chassis_value(EntityColumn::Descr))
         .map(|(_, text)| text)
-        .or_else(|| facts.text(&oid(UPS_MODEL)))
-        .or_else(|| facts.text(&oid(HR_DEVICE_DESCR_1)))
+        .or_else(|| facts.text(&oid(UPS_MODEL)));
+    match class {
+        DeviceClass::Printer => from_standard.or_else(|| facts.text(&oid(HR_DEVICE_DESCR_1))),
+        _ => from_standard,
+    }
 }
 
 pub fn serial(facts: &Facts<'_>) -> Option<String> {

@@ -108,7 +108,7 @@ fn apply_profile(profile: &Profile, facts: &Facts<'_>, identity: &mut Identity) 
     identity.profile = Some(profile.id.clone());
     identity.vendor = Some(profile.vendor.clone());
     identity.class = Some(profile.class);
-    identity.model = extract(&profile.model, facts).or_else(|| generic::model(facts));
+    identity.model = extract(&profile.model, facts).or_else(|| generic::model(facts, profile.class));
     identity.serial = extract(&profile.serial, facts).or_else(|| generic::serial(facts));
     if let Some(hostname) = extract(&profile.hostname, facts) {
         identity.hostname = Some(hostname);
