@@ -38,8 +38,11 @@ enum Command {
     Identify(IdentifyArgs),
     /// Serve recordings as SNMP agents on consecutive loopback addresses.
     Simulate(SimulateArgs),
-    /// Sweep the built-in simulated network of three customers and print the report.
+    /// Sweep the built-in simulated network of four customers and print the report.
     Demo(DemoArgs),
+    /// Save what one device answers as a .snmprec recording (for new profiles
+    /// and support requests).
+    Record(RecordArgs),
     /// List the vendor profiles, or check a folder of profiles.
     #[command(subcommand)]
     Profiles(ProfilesCommand),
@@ -231,6 +234,41 @@ struct SimulateArgs {
 }
 
 #[derive(Args)]
+struct RecordArgs {
+    /// The device: an address or host name.
+    #[arg(value_name = "TARGET")]
+    target: String,
+    /// Credentials TOML; the sets fenced to --tenant are tried in order.
+    #[arg(long, value_name = "FILE")]
+    credentials: Option<PathBuf>,
+    /// SNMP v2c community tried first; a literal or env:NAME.
+    #[arg(long, value_name = "STRING")]
+    community: Option<String>,
+    /// Tenant whose credential sets may be used.
+    #[arg(long, default_value = "default")]
+    tenant: String,
+    /// UDP port of the SNMP agent.
+    #[arg(long, default_value_t = 161, value_name = "N")]
+    snmp_port: u16,
+    /// Time to wait for each SNMP answer (500ms, 2s).
+    #[arg(long, default_value = "2s", value_parser = parse_duration, value_name = "DURATION")]
+    timeout: Duration,
+    /// Times a request is repeated after a timeout.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    retries: u32,
+    /// Replace serial numbers, MAC and IP addresses, host names, contacts
+    /// and locations with consistent stand-ins.
+    #[arg(long)]
+    anonymize: bool,
+    /// Write the recording here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Extra vendor profile folder (repeatable).
+    #[arg(long = "profiles", value_name = "DIR")]
+    profiles: Vec<PathBuf>,
+}
+
+#[derive(Args)]
 struct DemoArgs {
     #[command(flatten)]
     output: OutputArgs,
@@ -296,6 +334,7 @@ async fn run(command: Command, verbose: u8) -> Result<bool, Failure> {
         Command::Identify(args) => identify(args).await,
         Command::Simulate(args) => simulate(args).await.map(|()| false),
         Command::Demo(args) => demo(args, verbose).await,
+        Command::Record(args) => record(args).await.map(|()| false),
         Command::Profiles(ProfilesCommand::List { profiles }) => list_profiles(&profiles).map(|()| false),
         Command::Profiles(ProfilesCommand::Check { dir, fixtures }) => check_profiles(&dir, fixtures.as_deref()).await,
         Command::Releases(ReleasesCommand::List { releases }) => list_releases(&releases).map(|()| false),
@@ -326,18 +365,7 @@ async fn scan(args: ScanArgs, verbose: u8) -> Result<bool, Failure> {
         return Err(Failure::Input("nothing to scan: give TARGETs or --inventory FILE".into()));
     }
     let profiles = load_profiles(&args.output.profiles)?;
-    let mut credentials = match &args.credentials {
-        Some(path) => Credentials::load(path).map_err(|e| Failure::Input(e.to_string()))?,
-        None => Credentials::default(),
-    };
-    if let Some(community) = &args.community {
-        let secret = if community.starts_with("env:") {
-            resolve_secret(community, Path::new(".")).map_err(|e| Failure::Input(format!("--community: {e}")))?
-        } else {
-            Secret::new(community.clone())
-        };
-        credentials.snmp.insert(0, SnmpCredential::from_command_line(secret));
-    }
+    let credentials = credentials_with_community(args.credentials.as_deref(), args.community.as_deref())?;
 
     let exclusions = Exclusions {
         specs: args
@@ -613,6 +641,83 @@ fn list_profiles(dirs: &[PathBuf]) -> Result<(), Failure> {
     }
     let _ = writeln!(stdout, "{} profiles", profiles.profiles.len());
     Ok(())
+}
+
+fn credentials_with_community(path: Option<&Path>, community: Option<&str>) -> Result<Credentials, Failure> {
+    let mut credentials = match path {
+        Some(path) => Credentials::load(path).map_err(|e| Failure::Input(e.to_string()))?,
+        None => Credentials::default(),
+    };
+    if let Some(community) = community {
+        let secret = if community.starts_with("env:") {
+            resolve_secret(community, Path::new(".")).map_err(|e| Failure::Input(format!("--community: {e}")))?
+        } else {
+            Secret::new(community.to_string())
+        };
+        credentials.snmp.insert(0, SnmpCredential::from_command_line(secret));
+    }
+    Ok(credentials)
+}
+
+async fn record(args: RecordArgs) -> Result<(), Failure> {
+    use fwsweep::collect::AgentError;
+    use fwsweep::snmp::client::Session;
+
+    let profiles = load_profiles(&args.profiles)?;
+    let credentials = credentials_with_community(args.credentials.as_deref(), args.community.as_deref())?;
+    let spec = TargetSpec::parse(&args.target).map_err(|e| Failure::Input(e.to_string()))?;
+    let host = match spec {
+        TargetSpec::Address(address) => std::net::SocketAddr::new(address, args.snmp_port),
+        TargetSpec::Name(name) => tokio::net::lookup_host((name.as_str(), args.snmp_port))
+            .await
+            .ok()
+            .and_then(|mut found| found.next())
+            .ok_or_else(|| Failure::Run(format!("cannot resolve host name {name:?}")))?,
+        _ => return Err(Failure::Input(format!("record takes one address or host name, not {:?}", args.target))),
+    };
+    let target = Target::new(&args.tenant, "default", fwsweep::targets::Host::Address(host.ip()));
+    let candidates = fwsweep::engine::credential_candidates(&credentials, &target).map_err(Failure::Input)?;
+    let policy = RequestPolicy { timeout: args.timeout, retries: args.retries };
+
+    let mut failures = Vec::new();
+    for (name, auth) in &candidates {
+        let attempt = async {
+            let mut session = Session::open(host, auth, policy).await?;
+            fwsweep::record::record(&mut session, &profiles).await
+        };
+        match attempt.await {
+            Ok(varbinds) => {
+                let varbinds = if args.anonymize {
+                    fwsweep::record::anonymize_for_profile(&profiles, &varbinds)
+                } else {
+                    varbinds
+                };
+                let text = fwsweep::record::to_snmprec(&varbinds);
+                match &args.output {
+                    Some(path) => std::fs::write(path, &text).map_err(|e| Failure::Run(format!("{}: cannot write: {e}", path.display())))?,
+                    None => {
+                        let _ = std::io::stdout().write_all(text.as_bytes());
+                    }
+                }
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "fwsweep: recorded {} varbinds from {} with credential set {name}{}",
+                    varbinds.len(),
+                    host.ip(),
+                    if args.anonymize { ", anonymized" } else { "" }
+                );
+                return Ok(());
+            }
+            Err(error) => {
+                let stop = matches!(error, AgentError::Refused | AgentError::Unreachable);
+                failures.push(format!("{name}: {error}"));
+                if stop {
+                    break;
+                }
+            }
+        }
+    }
+    Err(Failure::Run(format!("nothing recorded from {}: {}", host.ip(), failures.join("; "))))
 }
 
 /// Parses a calendar date written YYYY-MM-DD.

@@ -422,53 +422,58 @@ impl Context {
         )
     }
 
-    /// The credential sets to try, in order: those the target names, else the
-    /// command-line community followed by every set fenced to its tenant,
-    /// else the community `public`.
     fn candidates(&self, target: &Target) -> Result<Vec<Candidate>, String> {
-        let usable = |set: &SnmpCredential| -> Result<Candidate, String> {
-            let auth = set.auth.clone().map_err(|e| format!("credential set {:?} ({}): {e}", set.name, set.origin))?;
-            Ok(Candidate { name: set.name.clone(), auth })
-        };
-        if !target.credentials.is_empty() {
-            return target
-                .credentials
-                .iter()
-                .map(|name| {
-                    let set = self.credentials.find(name).ok_or_else(|| format!("credential set {name:?} is not defined"))?;
-                    if !set.allows_tenant(&target.tenant) {
-                        return Err(format!(
-                            "credential set {name:?} ({}) is fenced to tenants {:?}, not {:?}",
-                            set.origin, set.tenants, target.tenant
-                        ));
-                    }
-                    usable(set)
-                })
-                .collect();
-        }
-        let fenced: Vec<&SnmpCredential> = self.credentials.snmp.iter().filter(|s| s.allows_tenant(&target.tenant)).collect();
-        if fenced.is_empty() {
-            return Ok(vec![Candidate {
-                name: "default-public".to_string(),
-                auth: SnmpAuth::Community { version: SnmpVersion::V2c, community: default_community() },
-            }]);
-        }
-        let mut candidates = Vec::new();
-        let mut problems = Vec::new();
-        for set in fenced {
-            match usable(set) {
-                Ok(candidate) => candidates.push(candidate),
-                Err(problem) => problems.push(problem),
-            }
-        }
-        if candidates.is_empty() {
-            return Err(problems.join("; "));
-        }
-        for problem in problems {
-            tracing::warn!(tenant = %target.tenant, "{problem}");
-        }
-        Ok(candidates)
+        credential_candidates(&self.credentials, target)
+            .map(|list| list.into_iter().map(|(name, auth)| Candidate { name, auth }).collect())
     }
+}
+
+/// The credential sets to try for a target, in order, as (name, secrets):
+/// those the target names, else the command-line community followed by
+/// every set fenced to its tenant, else the community `public`. Fails with
+/// the reason when a named set is missing, fenced to another tenant, or
+/// every usable set has unresolved secrets.
+pub fn credential_candidates(credentials: &Credentials, target: &Target) -> Result<Vec<(String, SnmpAuth)>, String> {
+    let usable = |set: &SnmpCredential| -> Result<(String, SnmpAuth), String> {
+        let auth = set.auth.clone().map_err(|e| format!("credential set {:?} ({}): {e}", set.name, set.origin))?;
+        Ok((set.name.clone(), auth))
+    };
+    if !target.credentials.is_empty() {
+        return target
+            .credentials
+            .iter()
+            .map(|name| {
+                let set = credentials.find(name).ok_or_else(|| format!("credential set {name:?} is not defined"))?;
+                if !set.allows_tenant(&target.tenant) {
+                    return Err(format!(
+                        "credential set {name:?} ({}) is fenced to tenants {:?}, not {:?}",
+                        set.origin, set.tenants, target.tenant
+                    ));
+                }
+                usable(set)
+            })
+            .collect();
+    }
+    let fenced: Vec<&SnmpCredential> = credentials.snmp.iter().filter(|s| s.allows_tenant(&target.tenant)).collect();
+    if fenced.is_empty() {
+        let auth = SnmpAuth::Community { version: SnmpVersion::V2c, community: default_community() };
+        return Ok(vec![("default-public".to_string(), auth)]);
+    }
+    let mut candidates = Vec::new();
+    let mut problems = Vec::new();
+    for set in fenced {
+        match usable(set) {
+            Ok(candidate) => candidates.push(candidate),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    if candidates.is_empty() {
+        return Err(problems.join("; "));
+    }
+    for problem in problems {
+        tracing::warn!(tenant = %target.tenant, "{problem}");
+    }
+    Ok(candidates)
 }
 
 /// The community tried when neither the target, the credentials file nor

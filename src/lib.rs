@@ -14,6 +14,7 @@ pub mod engine;
 pub mod identify;
 pub mod offline;
 pub mod profiles;
+pub mod record;
 pub mod recording;
 pub mod releases;
 pub mod report;

@@ -263,3 +263,26 @@ fn ipv6_and_host_name_targets() {
     // No test resolves a name that is not in /etc/hosts: that would send a
     // DNS query off this machine.
 }
+
+#[test]
+fn record_over_v3_identifies_again() {
+    let Some(snmpd) = Snmpd::start(11171) else { return };
+    let path = snmpd.credentials(&usm_set("lab-v3", "shaaes", "sha", Some("aes128"), "LAB_AUTH"));
+    let recording = snmpd.dir.path().join("lab-sw1.snmprec");
+    let output = Command::new(binary())
+        .env("LAB_AUTH", &snmpd.auth_secret)
+        .env("LAB_PRIV", &snmpd.privacy_secret)
+        .args(["record", "127.0.0.1", "--snmp-port", &snmpd.port.to_string(), "--tenant", "lab", "--credentials"])
+        .arg(&path)
+        .arg("--output")
+        .arg(&recording)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    snmpd.assert_no_secret(&output);
+    let text = std::fs::read_to_string(&recording).unwrap();
+    assert!(!text.contains(&snmpd.auth_secret) && !text.contains(&snmpd.privacy_secret));
+    let device = json_of(&fwsweep(&["identify", "--format", "json", recording.to_str().unwrap()]))["devices"][0].clone();
+    assert_eq!(device["version"], "15.2(7)E3");
+    assert_eq!(device["serial"], "FOC1234X0AB");
+}
