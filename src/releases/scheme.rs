@@ -285,9 +285,13 @@ mod tests {
             Scheme::CiscoIos,
             &["15.2(2)E1", "15.2(2)E10", "15.2(4)E", "15.2(7)E3", "15.2(7)E4", "15.2(7)E9", "15.2(7)E10", "15.2(8)E5"],
         );
-        assert_ascending(Scheme::CiscoIos, &["12.2(55)SE8", "12.2(55)SE12", "12.2(58)SE2"]);
+        assert_ascending(
+            Scheme::CiscoIos,
+            &["12.2(50)SE5", "12.2(52)SE", "12.2(53)SE2", "12.2(55)SE", "12.2(55)SE8", "12.2(55)SE10", "12.2(55)SE12", "12.2(58)SE2"],
+        );
         assert_ascending(Scheme::CiscoIos, &["15.0(2)EX5", "15.0(2a)EX5"]);
         assert_ascending(Scheme::CiscoIos, &["12.4(21)", "12.4(21a)", "12.4(22)"]);
+        assert_ascending(Scheme::CiscoIos, &["15.7(3)M", "15.7(3)M1", "15.7(3)M4", "15.7(3)M4b", "15.7(3)M9"]);
         assert_eq!(train(Scheme::CiscoIos, "15.2(7)E10"), "15.2E");
         assert_eq!(train(Scheme::CiscoIos, "12.2(55)SE12"), "12.2SE");
         assert!(Scheme::CiscoIos.parse("Version 15.2").is_none());
@@ -306,6 +310,7 @@ mod tests {
 
     #[test]
     fn nxos_compares_maintenance_numerically() {
+        assert_ascending(Scheme::CiscoNxos, &["7.0(3)I7(6)", "7.0(3)I7(9)", "7.0(3)I7(10)"]);
         assert_ascending(Scheme::CiscoNxos, &["9.3(2)", "9.3(9)", "9.3(10)", "9.3(11)", "9.3(12)", "9.3(13)", "9.3(14)", "9.3(15)"]);
         assert_eq!(train(Scheme::CiscoNxos, "10.2(5)"), "10.2");
         assert_eq!(train(Scheme::CiscoNxos, "7.0(3)I7(9)"), "7.0I7");
@@ -323,7 +328,10 @@ mod tests {
             Scheme::Junos,
             &["21.4R1", "21.4R2.5", "21.4R3", "21.4R3.6", "21.4R3-S1", "21.4R3-S4", "21.4R3-S5", "21.4R3-S5.4", "21.4R3-S10"],
         );
-        assert_ascending(Scheme::Junos, &["15.1X49-D110.4", "15.1X49-D120.3", "15.1X49-D240"]);
+        assert_ascending(
+            Scheme::Junos,
+            &["15.1X49-D45", "15.1X49-D70.3", "15.1X49-D100.6", "15.1X49-D110.4", "15.1X49-D120.3", "15.1X49-D170.4", "15.1X49-D200.5", "15.1X49-D240"],
+        );
         assert_eq!(train(Scheme::Junos, "22.4R3-S2.11"), "22.4");
         assert_eq!(train(Scheme::Junos, "15.1X53-D59.4"), "15.1X53");
     }
@@ -345,20 +353,29 @@ mod tests {
     #[test]
     fn sonicos_builds_and_revisions() {
         assert_ascending(Scheme::Sonicos, &["7.0.0-R906", "7.0.1-5035", "7.0.1-5145", "7.0.1-5161"]);
-        assert_ascending(Scheme::Sonicos, &["6.5.4.4-44n", "6.5.4.10-95n", "6.5.4.15-116n"]);
+        assert_ascending(
+            Scheme::Sonicos,
+            &["6.5.4.4-44n", "6.5.4.5-53n", "6.5.4.7-83n", "6.5.4.8-89n", "6.5.4.10-95n", "6.5.4.12-101n", "6.5.4.14-109n", "6.5.4.15-116n"],
+        );
         assert_ascending(Scheme::Sonicos, &["7.1.1-7040", "7.1.2-7019", "7.1.3-7015", "7.1.3-7015-R6965"]);
         assert_eq!(train(Scheme::Sonicos, "7.0.1-5145"), "7.0");
     }
 
     #[test]
     fn aruba_drops_platform_code() {
-        assert_ascending(Scheme::Aruba, &["WC.16.11.0004", "WC.16.11.0016", "WC.16.11.0021", "KB.16.11.0023"]);
+        assert_ascending(
+            Scheme::Aruba,
+            &["WC.16.11.0001", "WC.16.11.0004", "WC.16.11.0008", "WC.16.11.0012", "WC.16.11.0016", "WC.16.11.0019", "WC.16.11.0021", "KB.16.11.0023"],
+        );
         assert_eq!(
             Scheme::Aruba.parse("WC.16.10.0012").unwrap().compare(&Scheme::Aruba.parse("WC.16.11.0004").unwrap()),
             None,
             "16.10 and 16.11 are separate trains"
         );
-        assert_ascending(Scheme::Aruba, &["FL.10.13.1000", "FL.10.13.1010", "FL.10.13.1040", "PL.10.13.1080"]);
+        assert_ascending(
+            Scheme::Aruba,
+            &["FL.10.13.0005", "FL.10.13.1000", "FL.10.13.1010", "FL.10.13.1020", "FL.10.13.1040", "FL.10.13.1050", "PL.10.13.1080", "PL.10.13.1090"],
+        );
         assert_eq!(train(Scheme::Aruba, "KB.16.10.0002"), "16.10");
     }
 
@@ -366,21 +383,24 @@ mod tests {
     fn dotted_versions_and_trains() {
         let two = Scheme::Dotted { train_fields: 2 };
         assert_ascending(two, &["7.00.00.171", "7.00.00.172"]);
-        assert_ascending(two, &["7.10.30.00", "7.10.50.00", "7.10.70.00"]);
-        assert_ascending(two, &["66.86.0.15", "66.86.0.160", "66.86.0.190"]);
-        assert_ascending(two, &["6.4.3.1234", "6.4.3.2389"]);
+        assert_ascending(two, &["7.10.30.00", "7.10.50.00", "7.10.50.10", "7.10.70.00", "7.10.70.10", "7.10.75.00", "7.10.90.00", "7.10.95.00"]);
+        assert_ascending(two, &["66.86.0.15", "66.86.0.110", "66.86.0.160", "66.86.0.190"]);
+        assert_ascending(two, &["6.4.3.1234", "6.4.3.2389", "6.4.6.2611"]);
         assert_ascending(two, &["7.1.1-42962", "7.1.1-42962 Update 6", "7.1.1-42962 Update 9"]);
         assert_eq!(train(two, "7.10.30.00"), "7.10");
         assert_eq!(train(two, "v6.9.6"), "6.9");
         let one = Scheme::Dotted { train_fields: 1 };
-        assert_ascending(one, &["2.10", "2.44", "2.78", "2.80", "2.98"]);
+        assert_ascending(one, &["2.10", "2.30", "2.44", "2.55", "2.72", "2.78", "2.80", "2.98"]);
         assert_eq!(train(one, "2.78"), "2");
         assert!(two.parse("R").is_none(), "a bare letter is no dotted version");
     }
 
     #[test]
     fn datecode_orders_by_date() {
-        assert_ascending(Scheme::Datecode, &["20150731", "20201023", "20240610"]);
+        assert_ascending(
+            Scheme::Datecode,
+            &["20080702", "20150731", "20180925", "20201023", "20220512", "20230823", "20240610", "20250115"],
+        );
         assert!(Scheme::Datecode.parse("2306242_531753").is_none());
     }
 

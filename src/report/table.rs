@@ -3,7 +3,7 @@ use std::io::Write;
 use comfy_table::{Cell, Color, ContentArrangement, Table};
 
 use super::{SweepSummary, TableStyle, status_line};
-use crate::device::{Device, Status};
+use crate::device::{Device, Status, Verdict};
 use crate::identify::text::strip_terminal_controls;
 
 /// A comfy-table style (19 border characters) that draws only the rule
@@ -34,7 +34,7 @@ pub fn write_table(
     } else {
         table.enforce_styling();
     }
-    table.set_header(["tenant", "site", "address", "status", "class", "vendor", "model", "version", "verdict", "note"]);
+    table.set_header(["tenant", "site", "address", "status", "class", "vendor", "model", "version", "verdict", "advisories", "note"]);
 
     for device in devices {
         let clean = |value: &Option<String>| value.as_deref().map(strip_terminal_controls).unwrap_or_default();
@@ -61,7 +61,8 @@ pub fn write_table(
             Cell::new(clean(&device.vendor)),
             Cell::new(clean(&device.model)),
             Cell::new(clean(&device.version)),
-            Cell::new(device.verdict.map(|v| v.as_str()).unwrap_or("")),
+            verdict_cell(device, style.color),
+            Cell::new(advisory_summary(device)),
             Cell::new(note),
         ]);
     }
@@ -76,6 +77,41 @@ pub fn write_table(
         Some(checked) => writeln!(out, "release data checked {checked}"),
         None => Ok(()),
     }
+}
+
+fn verdict_cell(device: &Device, color: bool) -> Cell {
+    let Some(verdict) = device.verdict else { return Cell::new("") };
+    let cell = Cell::new(verdict.as_str());
+    if !color {
+        return cell;
+    }
+    match verdict {
+        Verdict::Current => cell.fg(Color::Green),
+        Verdict::Unknown => cell,
+        Verdict::Behind | Verdict::BelowBaseline => cell.fg(Color::Yellow),
+        Verdict::Eol | Verdict::Vulnerable => cell.fg(Color::Red),
+    }
+}
+
+/// The device's advisory ids, at most two followed by a count, and `KEV`
+/// when one is known to be exploited.
+fn advisory_summary(device: &Device) -> String {
+    let mut ids: Vec<&str> = Vec::new();
+    for component in &device.components {
+        for id in &component.advisories {
+            if !ids.contains(&id.as_str()) {
+                ids.push(id);
+            }
+        }
+    }
+    let mut summary = ids.iter().take(2).map(|id| strip_terminal_controls(id)).collect::<Vec<_>>().join(" ");
+    if ids.len() > 2 {
+        summary.push_str(&format!(" +{}", ids.len() - 2));
+    }
+    if device.components.iter().any(|c| c.kev) {
+        summary.push_str(" KEV");
+    }
+    summary.trim().to_string()
 }
 
 fn status_color(status: Status) -> Color {
