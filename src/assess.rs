@@ -101,11 +101,10 @@ impl Assessor<'_> {
                 )),
             }
             let target = baseline.target.as_deref().and_then(|t| product.scheme.parse(t).map(|v| (t, v)));
-            if let Some((text, target)) = target {
-                if version.compare(&target) == Some(Ordering::Greater) {
+            if let Some((text, target)) = target
+                && version.compare(&target) == Some(Ordering::Greater) {
                     component.note = Some(format!("newer than the approved target {text}: untested"));
                 }
-            }
         }
         component.verdict = verdicts.into_iter().max().unwrap_or(Verdict::Unknown);
     }

@@ -214,15 +214,14 @@ pub fn parse_product(path: &Path, text: &str) -> Result<Product, CatalogueError>
     for train in &file.trains {
         let field = format!("train {:?}", train.name);
         let latest = train.latest.as_deref().map(|l| parse(l, &format!("{field} latest"))).transpose()?;
-        if let Some(latest) = &latest {
-            if latest.train != train.name {
+        if let Some(latest) = &latest
+            && latest.train != train.name {
                 return Err(invalid(format!(
                     "{field}: latest {:?} belongs to train {:?} under the {scheme} scheme",
                     train.latest.as_deref().unwrap_or_default(),
                     latest.train
                 )));
             }
-        }
         let _ = (&train.unconfirmed, &train.notes);
         trains.push(Train {
             name: train.name.clone(),

@@ -242,11 +242,10 @@ fn parse_junos(text: &str) -> Option<Version> {
 /// upper-case train letter of the 3.x releases.
 fn parse_iosxe(text: &str) -> Option<Version> {
     let mut version = tokens_with_train(text, 2, 3)?;
-    if let Some(Token::Text(letters)) = version.key.get(3) {
-        if letters.chars().all(|c| c.is_ascii_uppercase()) {
+    if let Some(Token::Text(letters)) = version.key.get(3)
+        && letters.chars().all(|c| c.is_ascii_uppercase()) {
             version.train.push_str(letters);
         }
-    }
     Some(version)
 }
 
@@ -254,11 +253,10 @@ fn parse_iosxe(text: &str) -> Option<Version> {
 /// join the train.
 fn parse_nxos(text: &str) -> Option<Version> {
     let mut version = tokens_with_train(text, 2, 3)?;
-    if let (Some(Token::Text(letters)), Some(Token::Number(number))) = (version.key.get(3), version.key.get(4)) {
-        if letters.chars().all(|c| c.is_ascii_uppercase()) {
+    if let (Some(Token::Text(letters)), Some(Token::Number(number))) = (version.key.get(3), version.key.get(4))
+        && letters.chars().all(|c| c.is_ascii_uppercase()) {
             version.train = format!("{}{letters}{number}", version.train);
         }
-    }
     Some(version)
 }
 
