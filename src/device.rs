@@ -228,6 +228,8 @@ pub struct Device {
     pub profile: Option<String>,
     pub vendor: Option<String>,
     pub model: Option<String>,
+    /// The same value as `model`, under the name some corpus tools use.
+    pub hardware: Option<String>,
     pub serial: Option<String>,
     pub class: Option<DeviceClass>,
     pub hostname: Option<String>,
@@ -260,6 +262,7 @@ impl Device {
             profile: None,
             vendor: None,
             model: None,
+            hardware: None,
             serial: None,
             class: None,
             hostname: None,

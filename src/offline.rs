@@ -55,6 +55,7 @@ pub fn apply_identity(device: &mut Device, identity: Identity, failures: &[Strin
     }
     device.profile = identity.profile;
     device.vendor = identity.vendor;
+    device.hardware = identity.model.clone();
     device.model = identity.model;
     device.serial = identity.serial;
     device.class = identity.class;
