@@ -28,7 +28,7 @@ impl Assessor<'_> {
             let profile = device.profile.as_deref().and_then(|id| self.profiles.profiles.iter().find(|p| p.id == id));
             let product_id = profile.and_then(|p| p.release_product.as_deref());
             let product = product_id.and_then(|id| self.catalogue.products.get(id));
-            for component in &mut device.components {
+            for component in device.components.iter_mut().filter(|c| matches!(c.state, None | Some("installed"))) {
                 let is_release = profile.is_some_and(|p| {
                     p.version.as_ref().is_some_and(|v| v.name == component.name && v.kind == component.kind)
                 }) || component.kind == ComponentKind::Os;

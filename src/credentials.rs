@@ -122,6 +122,25 @@ impl SnmpCredential {
 #[derive(Clone, Debug, Default)]
 pub struct Credentials {
     pub snmp: Vec<SnmpCredential>,
+    pub redfish: Vec<RedfishCredential>,
+}
+
+/// One named Redfish credential set.
+#[derive(Clone, Debug)]
+pub struct RedfishCredential {
+    pub name: String,
+    pub tenants: Vec<String>,
+    pub origin: String,
+    /// The login, or why its secret could not be resolved.
+    pub login: Result<crate::redfish::client::RedfishLogin, String>,
+    /// A certificate fingerprint pinned for every BMC this set is used on.
+    pub tls_fingerprint: Option<[u8; 32]>,
+}
+
+impl RedfishCredential {
+    pub fn allows_tenant(&self, tenant: &str) -> bool {
+        self.tenants.iter().any(|t| t == tenant)
+    }
 }
 
 /// A credentials file that could not be read; names file, line and field.
@@ -142,7 +161,19 @@ struct FileShape {
     #[serde(default)]
     ssh: Vec<toml::Value>,
     #[serde(default)]
-    redfish: Vec<toml::Value>,
+    redfish: Vec<Spanned<RedfishSetShape>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RedfishSetShape {
+    name: String,
+    tenants: Vec<String>,
+    user: String,
+    password: String,
+    /// "session" (the default) or "basic".
+    auth: Option<String>,
+    tls_fingerprint: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -174,7 +205,7 @@ impl Credentials {
             line: error.span().map_or(1, |span| line_of(span.start)),
             message: error.message().to_string(),
         })?;
-        let _ = (&file.ssh, &file.redfish);
+        let _ = &file.ssh;
 
         let base = path.parent().unwrap_or(Path::new("."));
         let mut credentials = Credentials::default();
@@ -196,7 +227,44 @@ impl Credentials {
                 auth,
             });
         }
+        for spanned in file.redfish {
+            let line = line_of(spanned.span().start);
+            let invalid = |message: String| CredentialsError::Invalid { path: path.to_path_buf(), line, message };
+            let set = spanned.into_inner();
+            if credentials.redfish.iter().any(|c| c.name == set.name) || credentials.snmp.iter().any(|c| c.name == set.name) {
+                return Err(invalid(format!("duplicate credential set name {:?}", set.name)));
+            }
+            if set.tenants.is_empty() {
+                return Err(invalid(format!("set {:?}: tenants must name at least one tenant", set.name)));
+            }
+            check_reference(&set.password, "password").map_err(|m| invalid(format!("set {:?}: {m}", set.name)))?;
+            let basic = match set.auth.as_deref() {
+                None | Some("session") => false,
+                Some("basic") => true,
+                Some(other) => return Err(invalid(format!("set {:?}: auth {other:?} is not session or basic", set.name))),
+            };
+            let tls_fingerprint = set
+                .tls_fingerprint
+                .as_deref()
+                .map(crate::redfish::tls::parse_fingerprint)
+                .transpose()
+                .map_err(|m| invalid(format!("set {:?}: tls_fingerprint: {m}", set.name)))?;
+            let login = resolve_secret(&set.password, base)
+                .map(|password| crate::redfish::client::RedfishLogin { user: set.user.clone(), password, basic })
+                .map_err(|e| format!("password: {e}"));
+            credentials.redfish.push(RedfishCredential {
+                name: set.name,
+                tenants: set.tenants,
+                origin: format!("{}:{line}", path.display()),
+                login,
+                tls_fingerprint,
+            });
+        }
         Ok(credentials)
+    }
+
+    pub fn find_redfish(&self, name: &str) -> Option<&RedfishCredential> {
+        self.redfish.iter().find(|c| c.name == name)
     }
 
     pub fn find(&self, name: &str) -> Option<&SnmpCredential> {

@@ -129,6 +129,6 @@ impl DemoNetwork {
             .map(|tenant| community(&format!("{tenant}-v2c"), vec![tenant.clone()], DEMO_COMMUNITY))
             .collect();
         sets.push(community("legacy-community", vec!["acme".to_string()], "retired-2019"));
-        Credentials { snmp: sets }
+        Credentials { snmp: sets, redfish: Vec::new() }
     }
 }

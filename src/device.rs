@@ -189,6 +189,15 @@ pub struct Component {
     /// (an unparseable version, a train missing from the release data, a
     /// version newer than the approved target).
     pub note: Option<String>,
+    /// Redfish inventory: whether the BMC can update the component.
+    pub updateable: Option<bool>,
+    /// Redfish inventory: the vendor's id of the firmware image.
+    pub software_id: Option<String>,
+    /// Redfish inventory: the resource the firmware belongs to.
+    pub related_item: Option<String>,
+    /// `installed` for running firmware; `previous` or `available` for images
+    /// a BMC keeps beside it, which get no verdict.
+    pub state: Option<&'static str>,
 }
 
 impl Component {
@@ -207,6 +216,10 @@ impl Component {
             advisories: Vec::new(),
             kev: false,
             note: None,
+            updateable: None,
+            software_id: None,
+            related_item: None,
+            state: None,
         }
     }
 }

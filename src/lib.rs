@@ -15,6 +15,7 @@ pub mod identify;
 pub mod offline;
 pub mod profiles;
 pub mod record;
+pub mod redfish;
 pub mod recording;
 pub mod releases;
 pub mod report;

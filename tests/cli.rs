@@ -139,13 +139,13 @@ fn hostile_strings_are_escaped() {
 
 #[test]
 fn fail_on_sets_exit_status() {
-    let recordings = recordings_dir(&[("switch.snmprec", SWITCH)]);
+    let recordings = recordings_dir(&[("widget.snmprec", UNKNOWN)]);
     let simulation = Simulation::start(recordings.path(), "127.93.3.1", 1161, &[]);
-    let address = simulation.address_of("switch.snmprec");
+    let address = simulation.address_of("widget.snmprec");
     let base = ["scan", address, "--snmp-port", "1161", "--format", "json"];
     assert_eq!(fwsweep(&base).status.code(), Some(0));
     let unknown = [&base[..], &["--fail-on", "unknown"]].concat();
-    assert_eq!(fwsweep(&unknown).status.code(), Some(1), "every verdict is unknown without release data");
+    assert_eq!(fwsweep(&unknown).status.code(), Some(1), "a device without release data is unknown");
     let behind = [&base[..], &["--fail-on", "behind"]].concat();
     assert_eq!(fwsweep(&behind).status.code(), Some(0), "unknown counts only when named");
 }

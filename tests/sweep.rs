@@ -198,6 +198,9 @@ fn ctrl_c_writes_results_gathered_so_far() {
     let devices = document["devices"].as_array().unwrap();
     assert_eq!(devices.len(), 1022, "every target still has a row");
     let switch = devices.iter().find(|d| d["address"] == "127.91.12.1").unwrap();
-    assert_eq!(switch["status"], "ok", "the answering device was collected before Ctrl-C");
+    // Collected in full (ok), or cut short by Ctrl-C (partial, from what
+    // discovery read); either way it is identified.
+    assert!(matches!(switch["status"].as_str(), Some("ok" | "partial")), "{switch}");
+    assert_eq!(switch["version"], "15.2(7)E3", "{switch}");
     assert!(document["sweep"]["counts"]["not-scanned"].as_u64().unwrap() > 0);
 }

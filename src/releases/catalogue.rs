@@ -49,13 +49,14 @@ pub struct AffectedRange {
     pub train: String,
     pub from: Version,
     pub to: Version,
+    pub scheme: Scheme,
 }
 
 impl AffectedRange {
     pub fn contains(&self, version: &Version) -> bool {
         version.train == self.train
             && version.compare(&self.from).is_some_and(|o| o.is_ge())
-            && version.compare(&self.to).is_some_and(|o| o.is_le())
+            && self.scheme.at_or_below(version, &self.to)
     }
 }
 
@@ -246,7 +247,7 @@ pub fn parse_product(path: &Path, text: &str) -> Result<Product, CatalogueError>
                     range.from, range.to, from.train, to.train
                 )));
             }
-            affected.push(AffectedRange { train: from.train.clone(), from, to });
+            affected.push(AffectedRange { train: from.train.clone(), from, to, scheme });
         }
         for fixed in &advisory.fixed {
             parse(fixed, &format!("{field} fixed"))?;
@@ -308,6 +309,25 @@ fixed = ["7.2.7"]
         assert!(range.contains(&product.scheme.parse("7.2.5").unwrap()));
         assert!(!range.contains(&product.scheme.parse("7.2.7").unwrap()));
         assert!(!range.contains(&product.scheme.parse("7.4.1").unwrap()));
+    }
+
+    #[test]
+    fn junos_bound_covers_respins() {
+        let text = r#"
+product = "junos"
+vendor = "Juniper"
+name = "Junos OS"
+scheme = "junos"
+checked = 2026-12-04
+[[advisory]]
+id = "test"
+affected = [{ train = "23.2", from = "23.2R1", to = "23.2R1" }]
+"#;
+        let product = parse_product(Path::new("junos.toml"), text).unwrap();
+        let range = &product.advisories[0].affected[0];
+        assert!(range.contains(&product.scheme.parse("23.2R1.15").unwrap()));
+        assert!(!range.contains(&product.scheme.parse("23.2R2").unwrap()));
+        assert!(!range.contains(&product.scheme.parse("23.2R1-S1").unwrap()));
     }
 
     #[test]

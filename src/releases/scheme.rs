@@ -49,6 +49,36 @@ impl Scheme {
         "aruba", "dotted", "datecode",
     ];
 
+    /// Tells whether an advisory's upper bound covers versions that only add
+    /// detail to it: Junos respins (`R1` covers `R1.15`) are rebuilds of the
+    /// same release, unlike a PAN-OS hotfix (`-h1`), which is a fix.
+    pub fn upper_bound_covers_detail(self) -> bool {
+        matches!(self, Scheme::Junos)
+    }
+
+    /// Tells whether `version` is at or below the upper bound `bound`. For
+    /// Junos a respin of the bound's release counts as that release.
+    pub fn at_or_below(self, version: &Version, bound: &Version) -> bool {
+        if version.train != bound.train {
+            return false;
+        }
+        if !self.upper_bound_covers_detail() || version.key.len() <= bound.key.len() {
+            return version.key <= bound.key;
+        }
+        let head = &version.key[..bound.key.len()];
+        match head.cmp(&bound.key[..]) {
+            Ordering::Less => true,
+            Ordering::Greater => false,
+            // R releases: [number, rank, service, respin]. A bound without a
+            // service release covers only respins (service 0); X releases
+            // and bounds with a service release: the extra part is a respin.
+            Ordering::Equal => {
+                let is_r_release = !version.train.contains('X');
+                !(is_r_release && bound.key.len() == 2 && version.key[2] != Token::Number(0))
+            }
+        }
+    }
+
     /// Splits a version string into its train and ordered value, or
     /// returns `None` when the text does not follow the scheme.
     pub fn parse(self, text: &str) -> Option<Version> {
@@ -226,14 +256,24 @@ fn parse_junos(text: &str) -> Option<Version> {
     let captures = JUNOS.captures(text)?;
     let number = |index: usize| captures.get(index).and_then(|m| m.as_str().parse::<u64>().ok()).unwrap_or(0);
     let kind = &captures[3];
+    // Parts the version leaves out are left out of the key, so that an
+    // advisory's bound `23.2R1` can cover its respins (`23.2R1.15`); a
+    // respin without a service release writes the service release as 0.
+    let present = |index: usize| captures.get(index).is_some();
+    let tail = match (present(6), present(7)) {
+        (true, true) => vec![number(6), number(7)],
+        (true, false) => vec![number(6)],
+        (false, true) => vec![0, number(7)],
+        (false, false) => vec![],
+    };
     let (train, key) = if kind == "X" {
         let train = format!("{}.{}X{}", number(1), number(2), number(4));
-        (train, vec![number(6), number(7)])
+        (train, tail)
     } else {
         let train = format!("{}.{}", number(1), number(2));
         // Beta and feature releases come before R releases of the same number.
         let rank = if kind == "R" { 1 } else { 0 };
-        (train, vec![number(4), rank, number(6), number(7)])
+        (train, [vec![number(4), rank], tail].concat())
     };
     Some(Version { train, key: key.into_iter().map(Token::Number).collect() })
 }
@@ -331,6 +371,7 @@ mod tests {
             &["15.1X49-D45", "15.1X49-D70.3", "15.1X49-D100.6", "15.1X49-D110.4", "15.1X49-D120.3", "15.1X49-D170.4", "15.1X49-D200.5", "15.1X49-D240"],
         );
         assert_eq!(train(Scheme::Junos, "22.4R3-S2.11"), "22.4");
+        assert_ascending(Scheme::Junos, &["23.2R1", "23.2R1.15", "23.2R2"]);
         assert_eq!(train(Scheme::Junos, "15.1X53-D59.4"), "15.1X53");
     }
 

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::{Host, Target, TargetSpec};
+use super::{Host, Protocol, Target, TargetSpec};
 use crate::credentials::Credentials;
 
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +59,8 @@ pub fn read_inventory(
             credentials: split_list(&cell("credentials")),
             protocols: split_list(&cell("protocols")),
             port: cell("port"),
+            tls_fingerprint: cell("tls_fingerprint"),
+            insecure: cell("insecure"),
         });
     }
     let credentials = credentials.clone();
@@ -78,6 +80,8 @@ struct InventoryRow {
     credentials: Vec<String>,
     protocols: Vec<String>,
     port: String,
+    tls_fingerprint: String,
+    insecure: String,
 }
 
 impl InventoryRow {
@@ -105,35 +109,50 @@ impl InventoryRow {
                 _ => return broken(format!("port {text:?} is not a number from 1 to 65535")),
             },
         };
-        if !self.protocols.is_empty() && !self.protocols.iter().any(|p| p.eq_ignore_ascii_case("snmp")) {
-            return broken(format!(
-                "protocols {:?} include no protocol this version scans (snmp)",
-                self.protocols.join(";")
-            ));
+        let mut protocols = Vec::new();
+        for name in &self.protocols {
+            match Protocol::parse(name) {
+                Some(protocol) => protocols.push(protocol),
+                None => return broken(format!("protocol {name:?} is not one this version scans (snmp, redfish)")),
+            }
         }
+        let tls_fingerprint = match self.tls_fingerprint.as_str() {
+            "" => None,
+            text => match crate::redfish::tls::parse_fingerprint(text) {
+                Ok(fingerprint) => Some(fingerprint),
+                Err(message) => return broken(format!("tls_fingerprint: {message}")),
+            },
+        };
+        let insecure = match self.insecure.to_ascii_lowercase().as_str() {
+            "" | "false" | "no" | "0" => false,
+            "true" | "yes" | "1" => true,
+            other => return broken(format!("insecure {other:?} is not true or false")),
+        };
 
         let name = (!self.name.is_empty()).then_some(self.name);
         let names = self.credentials;
+        let protocols = (!protocols.is_empty()).then_some(protocols);
         Box::new(spec.hosts().map(move |host: Host| {
             let mut target = Target::new(&tenant, &site, host);
             target.name = name.clone();
             target.credentials = names.clone();
             target.port = port;
+            target.protocols = protocols.clone();
+            target.tls_fingerprint = tls_fingerprint;
+            target.insecure = insecure;
             target
         }))
     }
 
     fn credential_problem(&self, tenant: &str, credentials: &Credentials) -> Option<String> {
         for name in &self.credentials {
-            match credentials.find(name) {
-                None => return Some(format!("credential set {name:?} is not defined in the credentials file")),
-                Some(set) if !set.allows_tenant(tenant) => {
-                    return Some(format!(
-                        "credential set {name:?} ({}) is fenced to tenants {:?}, not {tenant:?}",
-                        set.origin, set.tenants
-                    ));
-                }
-                Some(_) => {}
+            let fence = match (credentials.find(name), credentials.find_redfish(name)) {
+                (Some(set), _) => (set.allows_tenant(tenant), &set.origin, &set.tenants),
+                (None, Some(set)) => (set.allows_tenant(tenant), &set.origin, &set.tenants),
+                (None, None) => return Some(format!("credential set {name:?} is not defined in the credentials file")),
+            };
+            if let (false, origin, tenants) = fence {
+                return Some(format!("credential set {name:?} ({origin}) is fenced to tenants {tenants:?}, not {tenant:?}"));
             }
         }
         None

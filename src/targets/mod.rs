@@ -17,6 +17,30 @@ pub enum Host {
     Name(String),
 }
 
+/// A protocol a target is scanned with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Protocol {
+    Snmp,
+    Redfish,
+}
+
+impl Protocol {
+    pub fn parse(name: &str) -> Option<Protocol> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "snmp" => Some(Protocol::Snmp),
+            "redfish" => Some(Protocol::Redfish),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Snmp => "snmp",
+            Protocol::Redfish => "redfish",
+        }
+    }
+}
+
 /// One device to scan.
 #[derive(Clone, Debug)]
 pub struct Target {
@@ -28,6 +52,12 @@ pub struct Target {
     /// to the tenant.
     pub credentials: Vec<String>,
     pub port: Option<u16>,
+    /// Protocols to scan with; `None` means the sweep's default.
+    pub protocols: Option<Vec<Protocol>>,
+    /// A BMC certificate fingerprint pinned for this target.
+    pub tls_fingerprint: Option<[u8; 32]>,
+    /// Accept any certificate from this target (marked insecure).
+    pub insecure: bool,
     /// A configuration problem (bad target text, credential fenced to another
     /// tenant): the target is reported `not-scanned` with this reason.
     pub problem: Option<String>,
@@ -48,6 +78,9 @@ impl Target {
             name: None,
             credentials: Vec::new(),
             port: None,
+            protocols: None,
+            tls_fingerprint: None,
+            insecure: false,
             problem: None,
             label,
         }

@@ -1,0 +1,186 @@
+//! Identifying a server from its BMC's Redfish resources: vendor, model and
+//! serial from the system, BMC firmware from the manager, BIOS from the
+//! system, and one component per firmware inventory item.
+
+use serde_json::Value;
+
+use super::crawl::{Observation, member_uris, normalise};
+use crate::device::{Component, ComponentKind, DeviceClass, Status};
+use crate::identify::Identity;
+
+fn text(resource: &Value, property: &str) -> Option<String> {
+    let value = resource.get(property)?.as_str()?.trim();
+    (!value.is_empty() && !value.eq_ignore_ascii_case("NotAvailable")).then(|| value.to_string())
+}
+
+fn resources<'a>(observation: &'a Observation, collection: &str) -> Vec<(String, &'a Value)> {
+    member_uris(observation, collection)
+        .into_iter()
+        .filter_map(|uri| observation.resources.get(&normalise(&uri)).map(|value| (normalise(&uri), value)))
+        .collect()
+}
+
+fn component(name: String, kind: ComponentKind, version: String, uri: &str) -> Component {
+    let mut component = Component::new(name, kind, version, format!("redfish:{uri}"));
+    component.protocol = "redfish";
+    component
+}
+
+/// Builds the identity of the server behind a BMC.
+pub fn identify(observation: &Observation) -> Identity {
+    let root = observation.resources.values().next().cloned().unwrap_or(Value::Null);
+    let systems = resources(observation, "Systems");
+    let managers = resources(observation, "Managers");
+    let chassis = resources(observation, "Chassis");
+    let system = systems.first().map(|(_, s)| *s);
+    let bmc = managers
+        .iter()
+        .find(|(_, m)| m.get("ManagerType").and_then(Value::as_str) == Some("BMC"))
+        .or_else(|| managers.first());
+    let first_chassis = chassis.first().map(|(_, c)| *c);
+
+    let mut identity = Identity {
+        profile: Some("generic".to_string()),
+        class: Some(DeviceClass::Bmc),
+        vendor: system.and_then(|s| text(s, "Manufacturer")).or_else(|| text(&root, "Vendor")),
+        model: system.and_then(|s| text(s, "Model")).or_else(|| first_chassis.and_then(|c| text(c, "Model"))),
+        serial: system.and_then(|s| text(s, "SerialNumber")).or_else(|| first_chassis.and_then(|c| text(c, "SerialNumber"))),
+        hostname: system.and_then(|s| text(s, "HostName")).or_else(|| bmc.and_then(|(_, m)| text(m, "HostName"))),
+        ..Identity::default()
+    };
+
+    if let Some((uri, manager)) = bmc {
+        if let Some(version) = text(manager, "FirmwareVersion") {
+            let name = text(manager, "Model").or_else(|| text(manager, "Name")).unwrap_or_else(|| "BMC".to_string());
+            identity.version = Some(version.clone());
+            identity.components.push(component(name, ComponentKind::Bmc, version, uri));
+        }
+    }
+    for (uri, system) in &systems {
+        if let Some(version) = text(system, "BiosVersion") {
+            let name = if systems.len() > 1 {
+                format!("BIOS ({})", text(system, "Id").unwrap_or_else(|| uri.clone()))
+            } else {
+                "BIOS".to_string()
+            };
+            identity.components.push(component(name, ComponentKind::Bios, version, uri));
+        }
+    }
+    inventory_components(observation, &mut identity);
+    if identity.version.is_none() {
+        identity.version = identity.components.iter().find(|c| c.kind == ComponentKind::Bmc).map(|c| c.version.clone());
+    }
+
+    identity.status = Some(match (&identity.version, observation.failures.is_empty()) {
+        (Some(_), true) => Status::Ok,
+        (Some(_), false) => Status::Partial,
+        (None, _) if identity.components.is_empty() => Status::Unidentified,
+        (None, _) => Status::Partial,
+    });
+    if !observation.failures.is_empty() {
+        identity.reason = Some(format!("some Redfish resources could not be read: {}", observation.failures.join("; ")));
+    } else if identity.version.is_none() {
+        identity.reason = Some("the BMC lists no manager firmware version".to_string());
+    }
+    identity
+}
+
+/// One component per FirmwareInventory member (SoftwareInventory only when
+/// the firmware inventory is empty, since it usually lists OS packages),
+/// and the iLO 4 `Current` map.
+fn inventory_components(observation: &Observation, identity: &mut Identity) {
+    let Some(root) = observation.resources.values().next() else { return };
+    let update_service = root
+        .get("UpdateService")
+        .and_then(|u| u.get("@odata.id"))
+        .and_then(Value::as_str)
+        .and_then(|uri| observation.resources.get(&normalise(uri)));
+    let collection_members = |property: &str| -> Vec<String> {
+        let Some(collection) = update_service.and_then(|u| u.get(property)).and_then(|c| c.get("@odata.id")).and_then(Value::as_str) else {
+            return Vec::new();
+        };
+        observation
+            .resources
+            .get(&normalise(collection))
+            .and_then(|c| c.get("Members"))
+            .and_then(Value::as_array)
+            .map(|m| m.iter().filter_map(|e| e.get("@odata.id").and_then(Value::as_str).map(str::to_string)).collect())
+            .unwrap_or_default()
+    };
+    let mut members = collection_members("FirmwareInventory");
+    if members.is_empty() {
+        members = collection_members("SoftwareInventory");
+    }
+    for uri in members {
+        let Some(item) = observation.resources.get(&normalise(&uri)) else { continue };
+        let Some(version) = item.get("Version").and_then(Value::as_str).map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        let id = text(item, "Id").unwrap_or_default();
+        let name = text(item, "Name").unwrap_or_else(|| id.clone());
+        let mut entry = component(name.clone(), kind_of(&name, &id, item), version, &normalise(&uri));
+        entry.updateable = item.get("Updateable").and_then(Value::as_bool);
+        entry.software_id = text(item, "SoftwareId");
+        entry.related_item = related_item(item);
+        entry.state = Some(state_of(&id));
+        identity.components.push(entry);
+    }
+
+    // iLO 4: Systems/1/FirmwareInventory is {"Current": {"Key": [{"Name", "VersionString"}]}}.
+    for value in observation.resources.values() {
+        let Some(current) = value.get("Current").and_then(Value::as_object) else { continue };
+        for (key, entries) in current {
+            for entry in entries.as_array().into_iter().flatten() {
+                let (Some(name), Some(version)) = (text(entry, "Name"), text(entry, "VersionString")) else { continue };
+                let uri = value.get("@odata.id").and_then(Value::as_str).unwrap_or_default();
+                let mut item = component(name.clone(), kind_of(&name, key, entry), version, uri);
+                item.state = Some("installed");
+                identity.components.push(item);
+            }
+        }
+    }
+}
+
+fn related_item(item: &Value) -> Option<String> {
+    match item.get("RelatedItem")? {
+        Value::Array(links) => links.iter().filter_map(|l| l.get("@odata.id").and_then(Value::as_str)).next().map(str::to_string),
+        Value::String(link) => Some(link.clone()),
+        _ => None,
+    }
+}
+
+/// iDRAC names staged and previous images `Available-…` and `Previous-…`.
+fn state_of(id: &str) -> &'static str {
+    let lower = id.to_ascii_lowercase();
+    if lower.starts_with("previous") {
+        "previous"
+    } else if lower.starts_with("available") || lower.starts_with("staged") {
+        "available"
+    } else {
+        "installed"
+    }
+}
+
+/// Guesses the component kind from its name, id and related resource.
+fn kind_of(name: &str, id: &str, item: &Value) -> ComponentKind {
+    let related = related_item(item).unwrap_or_default().to_ascii_lowercase();
+    let haystack = format!("{name} {id} {related}").to_ascii_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| haystack.contains(w));
+    if has(&["bios", "system rom", "uefi", "rom family"]) {
+        ComponentKind::Bios
+    } else if has(&["bmc", "idrac", "ilo", "xcc", "imm", "cimc", "/managers/"]) {
+        ComponentKind::Bmc
+    } else if has(&["cpld", "programmable logic", "fpga", "pld"]) {
+        ComponentKind::Cpld
+    } else if has(&["power supply", "psu", "/power"]) {
+        ComponentKind::Psu
+    } else if has(&["raid", "perc", "smart array", "storage controller", "hba", "sas", "/storage"]) {
+        ComponentKind::StorageController
+    } else if has(&["drive", "disk", "ssd", "hdd", "nvme", "/drives/"]) {
+        ComponentKind::Drive
+    } else if has(&["nic", "ethernet", "network", "adapter", "fastlinq", "connectx", "/networkadapters/"]) {
+        ComponentKind::Nic
+    } else {
+        ComponentKind::Firmware
+    }
+}

@@ -1,0 +1,7 @@
+//! Redfish: reading server firmware inventories from BMCs over HTTPS.
+
+pub mod client;
+pub mod crawl;
+pub mod inventory;
+pub mod server;
+pub mod tls;
