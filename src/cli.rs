@@ -541,11 +541,11 @@ async fn identify(args: IdentifyArgs) -> Result<bool, Failure> {
     let profiles = load_profiles(&args.output.profiles)?;
     let mut files = Vec::new();
     for path in &args.recordings {
-        if path.is_dir() {
+        if path.is_dir() && !fwsweep::redfish::server::is_mockup(path) {
             let mut inside: Vec<PathBuf> = std::fs::read_dir(path)
                 .map_err(|e| Failure::Input(format!("{}: cannot list: {e}", path.display())))?
                 .filter_map(|entry| entry.ok().map(|e| e.path()))
-                .filter(|p| fwsweep::recording::is_recording(p))
+                .filter(|p| fwsweep::recording::is_recording(p) || fwsweep::redfish::server::is_mockup(p))
                 .collect();
             inside.sort();
             files.extend(inside);

@@ -24,6 +24,10 @@ async fn identify_file(profiles: &ProfileSet, path: &Path, tenant: &str, site: &
     device.recording = file_name.clone();
     device.target_label = file_name.unwrap_or_default();
 
+    if crate::redfish::server::is_mockup(path) {
+        return identify_mockup(device, path).await;
+    }
+
     let varbinds = match recording::load(path) {
         Ok(varbinds) => varbinds,
         Err(error) => {
@@ -42,6 +46,23 @@ async fn identify_file(profiles: &ProfileSet, path: &Path, tenant: &str, site: &
     let identity = identify(profiles, &collected.varbinds);
     apply_identity(&mut device, identity, &collected.failures);
     device.protocols = vec!["snmp"];
+    device
+}
+
+/// Identifies a Redfish mockup folder with the crawl a live scan runs
+/// (without `$expand`, which a folder cannot answer).
+async fn identify_mockup(mut device: Device, path: &Path) -> Device {
+    let mockup = match crate::redfish::server::load_mockup(path) {
+        Ok(mockup) => mockup,
+        Err(error) => {
+            device.reason = Some(error.to_string());
+            return device;
+        }
+    };
+    let root = mockup.service_root().clone();
+    let observation = crate::redfish::crawl::crawl(&mockup, root, false).await;
+    apply_identity(&mut device, crate::redfish::inventory::identify(&observation), &[]);
+    device.protocols = vec!["redfish"];
     device
 }
 

@@ -3,5 +3,6 @@
 pub mod client;
 pub mod crawl;
 pub mod inventory;
+mod offline;
 pub mod server;
 pub mod tls;
