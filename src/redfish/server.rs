@@ -1,7 +1,7 @@
 //! Serving Redfish mockup folders over HTTPS, for `simulate`, the demo and
 //! tests.
 //!
-//! A mockup folder holds `index.json` for the service root `/redfish/v1` and
+//! A mockup folder contains `index.json` for the service root `/redfish/v1` and
 //! one subfolder per path segment, each with its own `index.json`
 //! (`Systems/1/index.json` is `/redfish/v1/Systems/1`). The server answers
 //! like a BMC: TLS with a self-signed certificate, HTTP Basic and session
@@ -264,21 +264,21 @@ fn tls_config(certificate: &ServerCertificate, tls12_only: bool) -> io::Result<S
 /// A fault injected on one URI, so client tests can exercise error handling.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Failure {
-    /// Answers with this HTTP status and a Redfish error body
+    /// Responds with this HTTP status and a Redfish error body
     /// (`Base.1.8.InternalError` for 5xx, `Base.1.8.GeneralError` otherwise).
     /// A number outside 100..=999 is sent as 500.
     Status(u16),
-    /// Answers 200 with a body that is cut off mid-document, so it is not
+    /// Responds 200 with a body that is cut off mid-document, so it is not
     /// valid JSON.
     InvalidJson,
     /// Closes the connection without sending a response.
     Disconnect,
-    /// Waits this long (on top of the server's latency), then answers
-    /// normally; for client timeout tests.
+    /// Waits this long (on top of the server's latency), then responds
+    /// normally, for client timeout tests.
     Delay(Duration),
 }
 
-/// How a server answers.
+/// Server settings: credentials, latency, `$expand`, paging, faults and TLS versions.
 #[derive(Clone)]
 pub struct ServerOptions {
     /// User name accepted for Basic auth and session login.
@@ -287,7 +287,7 @@ pub struct ServerOptions {
     pub password: String,
     /// Delay before every response, including errors.
     pub latency: Duration,
-    /// Answers `$expand` queries on collections. When false, the service
+    /// Whether `$expand` queries on collections are honoured. When false, the service
     /// root's `ProtocolFeaturesSupported.ExpandQuery` is removed and
     /// `$expand` is ignored.
     pub expand: bool,
@@ -467,7 +467,7 @@ impl fmt::Display for DisconnectRequested {
 
 impl std::error::Error for DisconnectRequested {}
 
-type Answer = Response<Full<Bytes>>;
+type HttpResponse = Response<Full<Bytes>>;
 
 /// An open session, stored by its token.
 struct Session {
@@ -503,7 +503,7 @@ impl Service {
         Service { mockup, options, failures, sessions: Mutex::default(), stats }
     }
 
-    async fn handle(&self, request: Request<Incoming>) -> Result<Answer, DisconnectRequested> {
+    async fn handle(&self, request: Request<Incoming>) -> Result<HttpResponse, DisconnectRequested> {
         self.stats.requests.fetch_add(1, Ordering::SeqCst);
         let method = request.method().clone();
         let path = request.uri().path().to_string();
@@ -512,20 +512,20 @@ impl Service {
         }
         let result = self.route(request).await;
         match &result {
-            Ok(answer) => tracing::debug!(%method, %path, status = answer.status().as_u16(), "Redfish request"),
+            Ok(response) => tracing::debug!(%method, %path, status = response.status().as_u16(), "Redfish request"),
             Err(_) => tracing::debug!(%method, %path, "Redfish request answered by closing the connection"),
         }
         result
     }
 
-    async fn route(&self, request: Request<Incoming>) -> Result<Answer, DisconnectRequested> {
+    async fn route(&self, request: Request<Incoming>) -> Result<HttpResponse, DisconnectRequested> {
         let method = request.method().clone();
         let key = lookup_key(request.uri().path());
         let readable = method == Method::GET || method == Method::HEAD;
         let public = readable && (key == lookup_key(SERVICE_ROOT) || key == "/redfish");
         let login = method == Method::POST && key == lookup_key(SESSIONS);
         if !public && !login && !self.authenticated(request.headers()) {
-            return Ok(error_answer(
+            return Ok(error_response(
                 StatusCode::UNAUTHORIZED,
                 "NoValidSession",
                 "No valid session or Basic credentials were sent; log in at /redfish/v1/SessionService/Sessions.",
@@ -543,7 +543,7 @@ impl Service {
 
         let query = match parse_query(request.uri().query().unwrap_or_default()) {
             Ok(query) => query,
-            Err(message) => return Ok(error_answer(StatusCode::BAD_REQUEST, "QueryParameterValueTypeError", &message)),
+            Err(message) => return Ok(error_response(StatusCode::BAD_REQUEST, "QueryParameterValueTypeError", &message)),
         };
         let sessions_key = lookup_key(SESSIONS);
         let session_id = key.strip_prefix(&sessions_key).and_then(|rest| rest.strip_prefix('/'));
@@ -554,14 +554,14 @@ impl Service {
                 _ => method_not_allowed("GET, HEAD, POST"),
             },
             (&Method::GET | &Method::HEAD, Some(id)) => match self.session_body(id) {
-                Some(body) => json_answer(StatusCode::OK, &body),
+                Some(body) => json_response(StatusCode::OK, &body),
                 None => missing(request.uri().path()),
             },
             (&Method::DELETE, Some(id)) => self.logout(id),
             (_, Some(id)) if self.session_body(id).is_some() => method_not_allowed("GET, HEAD, DELETE"),
             (_, Some(_)) => missing(request.uri().path()),
             (&Method::GET | &Method::HEAD, None) if key == "/redfish" => {
-                json_answer(StatusCode::OK, &json!({ "v1": "/redfish/v1/" }))
+                json_response(StatusCode::OK, &json!({ "v1": "/redfish/v1/" }))
             }
             (&Method::GET | &Method::HEAD, None) => self.resource(&key, request.uri().path(), &query),
             (_, None) if self.mockup.resources.contains_key(&key) => method_not_allowed("GET, HEAD"),
@@ -602,7 +602,7 @@ impl Service {
     }
 
     /// Serves a stored resource, applying paging and `$expand` to collections.
-    fn resource(&self, key: &str, path: &str, query: &Query) -> Answer {
+    fn resource(&self, key: &str, path: &str, query: &Query) -> HttpResponse {
         let Some(resource) = self.mockup.resources.get(key) else {
             return missing(path);
         };
@@ -610,18 +610,19 @@ impl Service {
         if is_error_body(&body) {
             // The Mockup Creator stored a failed GET; static servers serve
             // such files with 200, and so does this one.
-            return json_answer(StatusCode::OK, &body);
+            return json_response(StatusCode::OK, &body);
         }
-        if key == lookup_key(SERVICE_ROOT) && !self.options.expand {
-            if let Some(features) = body.get_mut("ProtocolFeaturesSupported").and_then(Value::as_object_mut) {
-                features.remove("ExpandQuery");
-            }
+        if key == lookup_key(SERVICE_ROOT)
+            && !self.options.expand
+            && let Some(features) = body.get_mut("ProtocolFeaturesSupported").and_then(Value::as_object_mut)
+        {
+            features.remove("ExpandQuery");
         }
         if let Some(object) = body.as_object_mut() {
             let base = collection_base(object, &resource.uri);
             self.shape_collection(object, &base, query, |uri| self.expanded_member(uri));
         }
-        json_answer(StatusCode::OK, &body)
+        json_response(StatusCode::OK, &body)
     }
 
     /// Pages a collection and inlines its members when asked. Does nothing
@@ -646,19 +647,21 @@ impl Service {
                 object.insert("Members@odata.nextLink".to_string(), json!(next.link(base)));
             }
         }
-        if self.options.expand && query.expand {
-            if let Some(Value::Array(members)) = object.get_mut("Members") {
-                for member in members.iter_mut() {
-                    let Some(uri) = member.get("@odata.id").and_then(Value::as_str).map(str::to_string) else {
-                        continue;
-                    };
-                    if let Some(mut full) = lookup(&uri) {
-                        if let Some(full_object) = full.as_object_mut() {
-                            full_object.insert("@odata.id".to_string(), json!(uri));
-                        }
-                        *member = full;
-                    }
+        if self.options.expand
+            && query.expand
+            && let Some(Value::Array(members)) = object.get_mut("Members")
+        {
+            for member in members.iter_mut() {
+                let Some(uri) = member.get("@odata.id").and_then(Value::as_str).map(str::to_string) else {
+                    continue;
+                };
+                let Some(mut full) = lookup(&uri) else {
+                    continue;
+                };
+                if let Some(full_object) = full.as_object_mut() {
+                    full_object.insert("@odata.id".to_string(), json!(uri));
                 }
+                *member = full;
             }
         }
     }
@@ -674,10 +677,10 @@ impl Service {
         (!is_error_body(body)).then(|| body.clone())
     }
 
-    /// The sessions collection lists the sessions open on this server;
-    /// sessions captured in the mockup are not served. The stored body,
-    /// when there is one, supplies the other properties.
-    fn sessions_collection(&self, query: &Query) -> Answer {
+    /// Serves the sessions collection, listing the sessions open on this
+    /// server. Sessions captured in the mockup are not served, but the
+    /// stored collection body, when there is one, supplies the other properties.
+    fn sessions_collection(&self, query: &Query) -> HttpResponse {
         let stored = self.mockup.resources.get(&lookup_key(SESSIONS)).map(|resource| &resource.body);
         let mut object = match stored {
             Some(body @ Value::Object(object)) if !is_error_body(body) => object.clone(),
@@ -699,7 +702,7 @@ impl Service {
         object.insert("Members".to_string(), Value::Array(members));
         object.remove("Members@odata.nextLink");
         self.shape_collection(&mut object, SESSIONS, query, |uri| self.expanded_member(uri));
-        json_answer(StatusCode::OK, &Value::Object(object))
+        json_response(StatusCode::OK, &Value::Object(object))
     }
 
     fn session_body(&self, id: &str) -> Option<Value> {
@@ -714,31 +717,34 @@ impl Service {
         }))
     }
 
-    async fn login(&self, request: Request<Incoming>) -> Answer {
+    async fn login(&self, request: Request<Incoming>) -> HttpResponse {
         let bytes = match Limited::new(request.into_body(), MAX_REQUEST_BODY_BYTES).collect().await {
             Ok(collected) => collected.to_bytes(),
             Err(error) => {
+                tracing::debug!(%error, "Redfish login body could not be read");
                 let message = format!("The request body could not be read: {error}.");
-                return error_answer(StatusCode::BAD_REQUEST, "MalformedJSON", &message);
+                return error_response(StatusCode::BAD_REQUEST, "MalformedJSON", &message);
             }
         };
         let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(&bytes) else {
-            return error_answer(StatusCode::BAD_REQUEST, "MalformedJSON", "The request body is not a JSON object.");
+            return error_response(StatusCode::BAD_REQUEST, "MalformedJSON", "The request body is not a JSON object.");
         };
         let field = |name: &str| body.get(name).and_then(Value::as_str);
         let (Some(user), Some(password)) = (field("UserName"), field("Password")) else {
             let message = "The request body needs the string properties UserName and Password.";
-            return error_answer(StatusCode::BAD_REQUEST, "PropertyMissing", message);
+            return error_response(StatusCode::BAD_REQUEST, "PropertyMissing", message);
         };
         if !self.credentials_valid(user, password) {
             tracing::debug!(user, "Redfish login rejected: wrong user name or password");
-            return error_answer(StatusCode::UNAUTHORIZED, "NoValidSession", "The user name or password is incorrect.");
+            return error_response(StatusCode::UNAUTHORIZED, "NoValidSession", "The user name or password is incorrect.");
         }
 
         let token = random_token();
         let id = {
             let Ok(mut sessions) = self.sessions.lock() else {
-                return error_answer(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", "The session table is unusable.");
+                tracing::warn!("Redfish session table is poisoned by a panicked thread; login failed");
+                let message = "The session table is unavailable after an internal panic.";
+                return error_response(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", message);
             };
             sessions.last_id += 1;
             let id = sessions.last_id.to_string();
@@ -749,18 +755,18 @@ impl Service {
         tracing::debug!(user, session = %id, "Redfish session created");
 
         let body = self.session_body(&id).unwrap_or_else(|| json!({}));
-        let mut answer = json_answer(StatusCode::CREATED, &body);
-        let headers = answer.headers_mut();
+        let mut response = json_response(StatusCode::CREATED, &body);
+        let headers = response.headers_mut();
         if let Ok(value) = HeaderValue::from_str(&token) {
             headers.insert("x-auth-token", value);
         }
         if let Ok(value) = HeaderValue::from_str(&session_uri(&id)) {
             headers.insert(header::LOCATION, value);
         }
-        answer
+        response
     }
 
-    fn logout(&self, id: &str) -> Answer {
+    fn logout(&self, id: &str) -> HttpResponse {
         let removed = match self.sessions.lock() {
             Ok(mut sessions) => {
                 let token = sessions.by_token.iter().find(|(_, session)| session.id == id).map(|(token, _)| token.clone());
@@ -773,10 +779,10 @@ impl Service {
         }
         self.stats.sessions_deleted.fetch_add(1, Ordering::SeqCst);
         tracing::debug!(session = %id, "Redfish session deleted");
-        let mut answer = Response::new(Full::new(Bytes::new()));
-        *answer.status_mut() = StatusCode::NO_CONTENT;
-        answer.headers_mut().insert("odata-version", HeaderValue::from_static("4.0"));
-        answer
+        let mut response = Response::new(Full::new(Bytes::new()));
+        *response.status_mut() = StatusCode::NO_CONTENT;
+        response.headers_mut().insert("odata-version", HeaderValue::from_static("4.0"));
+        response
     }
 }
 
@@ -819,7 +825,7 @@ fn parse_query(query: &str) -> Result<Query, String> {
     Ok(parsed)
 }
 
-/// Tells whether an `$expand` value asks for the members of a collection:
+/// Tells whether an `$expand` value requests the members of a collection:
 /// `*` or `.`, optionally with `($levels=N)` where N is at least 1. Only one
 /// level is ever expanded, and `~` (links only) is not supported.
 fn expands_one_level(value: &str) -> bool {
@@ -909,18 +915,18 @@ fn page_members(total: usize, skip: Option<usize>, top: Option<usize>, page_size
 // ---------------------------------------------------------------------------
 // Responses
 
-fn json_answer(status: StatusCode, body: &Value) -> Answer {
+fn json_response(status: StatusCode, body: &Value) -> HttpResponse {
     let bytes = serde_json::to_vec(body).unwrap_or_default();
-    let mut answer = Response::new(Full::new(Bytes::from(bytes)));
-    *answer.status_mut() = status;
-    let headers = answer.headers_mut();
+    let mut response = Response::new(Full::new(Bytes::from(bytes)));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
     headers.insert("odata-version", HeaderValue::from_static("4.0"));
-    answer
+    response
 }
 
 /// Builds a Redfish error response; `message_id` is a Base registry message.
-fn error_answer(status: StatusCode, message_id: &str, message: &str) -> Answer {
+fn error_response(status: StatusCode, message_id: &str, message: &str) -> HttpResponse {
     let code = format!("{BASE_REGISTRY}.{message_id}");
     let body = json!({
         "error": {
@@ -934,33 +940,33 @@ fn error_answer(status: StatusCode, message_id: &str, message: &str) -> Answer {
             }],
         }
     });
-    json_answer(status, &body)
+    json_response(status, &body)
 }
 
-fn missing(path: &str) -> Answer {
-    error_answer(StatusCode::NOT_FOUND, "ResourceMissingAtURI", &format!("The resource at the URI {path} was not found."))
+fn missing(path: &str) -> HttpResponse {
+    error_response(StatusCode::NOT_FOUND, "ResourceMissingAtURI", &format!("The resource at the URI {path} was not found."))
 }
 
-fn method_not_allowed(allowed: &'static str) -> Answer {
-    let mut answer = error_answer(
+fn method_not_allowed(allowed: &'static str) -> HttpResponse {
+    let mut response = error_response(
         StatusCode::METHOD_NOT_ALLOWED,
         "GeneralError",
         &format!("This simulated service allows only {allowed} on this resource."),
     );
-    answer.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allowed));
-    answer
+    response.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allowed));
+    response
 }
 
-fn failure_status(code: u16) -> Answer {
+fn failure_status(code: u16) -> HttpResponse {
     let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let message_id = if status.is_server_error() { "InternalError" } else { "GeneralError" };
-    error_answer(status, message_id, &format!("Injected failure: status {}.", status.as_u16()))
+    error_response(status, message_id, &format!("Injected failure: status {}.", status.as_u16()))
 }
 
-fn truncated_json() -> Answer {
-    let mut answer = Response::new(Full::new(Bytes::from_static(b"{\"@odata.id\": \"/redfish/v1\", \"Name\": ")));
-    answer.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
-    answer
+fn truncated_json() -> HttpResponse {
+    let mut response = Response::new(Full::new(Bytes::from_static(b"{\"@odata.id\": \"/redfish/v1\", \"Name\": ")));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+    response
 }
 
 /// Returns 32 random bytes as lower-case hex, the session token.
