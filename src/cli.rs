@@ -16,6 +16,7 @@ use fwsweep::device::Device;
 use fwsweep::engine::{ScanSettings, now_rfc3339, sweep};
 use fwsweep::profiles::ProfileSet;
 use fwsweep::report::{self, Format, SweepSummary, TableStyle};
+use fwsweep::redfish::server::{Mockup, ServerOptions};
 use fwsweep::simulate::{self, SimulatorConfig};
 use fwsweep::snmp::client::RequestPolicy;
 use fwsweep::targets::{Exclusions, Target, TargetSpec, read_inventory, read_target_file};
@@ -36,7 +37,8 @@ enum Command {
     Scan(ScanArgs),
     /// Identify devices from saved recordings (.snmprec, .snmpwalk), offline.
     Identify(IdentifyArgs),
-    /// Serve recordings as SNMP agents on consecutive loopback addresses.
+    /// Serve recordings as SNMP agents, and Redfish mockups over HTTPS, on
+    /// consecutive loopback addresses.
     Simulate(SimulateArgs),
     /// Sweep the built-in simulated network of four customers and print the report.
     Demo(DemoArgs),
@@ -204,7 +206,8 @@ struct IdentifyArgs {
 
 #[derive(Args)]
 struct SimulateArgs {
-    /// Folder of .snmprec (or .snmpwalk) recordings, served in file-name order.
+    /// Folder of .snmprec (or .snmpwalk) recordings, served in file-name order,
+    /// and Redfish mockup folders (subfolders with an index.json), served after them.
     #[arg(long, value_name = "DIR")]
     recordings: PathBuf,
     /// First address; each recording gets the next one (must be in 127.0.0.0/8).
@@ -216,7 +219,7 @@ struct SimulateArgs {
     /// The community every agent answers.
     #[arg(long, default_value = "public")]
     community: String,
-    /// Delay added to every answer, in milliseconds.
+    /// Delay added to every response (SNMP and Redfish), in milliseconds.
     #[arg(long, default_value_t = 0, value_name = "MS")]
     latency: u64,
     /// Share of requests dropped at random, in percent.
@@ -231,6 +234,22 @@ struct SimulateArgs {
     /// Addresses after the last device that take packets and never answer.
     #[arg(long, default_value_t = 0, value_name = "N")]
     silent: usize,
+    /// TCP port every Redfish mockup's HTTPS service listens on.
+    #[arg(long, default_value_t = 8443)]
+    https_port: u16,
+    /// User name the Redfish services accept (Basic auth and session login).
+    #[arg(long, default_value = "admin", value_name = "NAME")]
+    redfish_user: String,
+    /// Environment variable that contains the Redfish password [default: the
+    /// fixed password "simulated"].
+    #[arg(long, value_name = "NAME")]
+    redfish_password_env: Option<String>,
+    /// Ignore Redfish $expand queries and remove ExpandQuery from the service roots.
+    #[arg(long)]
+    no_expand: bool,
+    /// Page Redfish collections longer than N members with Members@odata.nextLink.
+    #[arg(long, value_name = "N")]
+    page_size: Option<usize>,
 }
 
 #[derive(Args)]
@@ -562,7 +581,11 @@ async fn simulate(args: SimulateArgs) -> Result<(), Failure> {
     if !(0.0..=100.0).contains(&args.loss) {
         return Err(Failure::Input(format!("--loss {} is not a percentage from 0 to 100", args.loss)));
     }
-    let recordings = simulate::load_recordings(&args.recordings).map_err(|e| Failure::Input(e.to_string()))?;
+    if args.page_size == Some(0) {
+        return Err(Failure::Input("--page-size must be at least 1".to_string()));
+    }
+    let (recordings, mockups) = simulate::load_folder(&args.recordings).map_err(|e| Failure::Input(e.to_string()))?;
+    let redfish = if mockups.is_empty() { None } else { Some(redfish_config(&args, mockups)?) };
     let config = SimulatorConfig {
         first_address: args.address,
         port: args.port,
@@ -573,7 +596,8 @@ async fn simulate(args: SimulateArgs) -> Result<(), Failure> {
         replicate: args.replicate,
         silent: args.silent,
     };
-    let simulator = simulate::start(&config, recordings).await.map_err(|e| match e {
+    let uses_default_password = redfish.is_some() && args.redfish_password_env.is_none();
+    let simulator = simulate::start_with_redfish(&config, recordings, redfish).await.map_err(|e| match e {
         simulate::SimulateError::Bind { .. } => Failure::Run(e.to_string()),
         other => Failure::Input(other.to_string()),
     })?;
@@ -585,16 +609,60 @@ async fn simulate(args: SimulateArgs) -> Result<(), Failure> {
     drop(stdout);
     // A caller that reads only the address lines may close stderr; the
     // simulator must keep serving, so write errors are ignored here.
-    let _ = writeln!(
-        std::io::stderr(),
-        "fwsweep: serving {} addresses on UDP port {}; Ctrl-C stops",
-        simulator.endpoints.len(),
-        config.port
-    );
+    let mut stderr = std::io::stderr().lock();
+    let redfish_count =
+        simulator.endpoints.iter().filter(|endpoint| endpoint.protocol == simulate::Protocol::Redfish).count();
+    let snmp_count = simulator.endpoints.len() - redfish_count;
+    if let Some(fingerprint) = &simulator.certificate_fingerprint {
+        let _ = writeln!(stderr, "fwsweep: Redfish certificate SHA-256 fingerprint {fingerprint}");
+    }
+    if uses_default_password {
+        let _ = writeln!(
+            stderr,
+            "fwsweep: Redfish user {} has the fixed password \"{}\" (set another with --redfish-password-env NAME)",
+            args.redfish_user,
+            simulate::SIMULATED_REDFISH_PASSWORD
+        );
+    }
+    let _ = if redfish_count == 0 {
+        writeln!(stderr, "fwsweep: serving {snmp_count} addresses on UDP port {}; Ctrl-C stops", config.port)
+    } else if snmp_count == 0 {
+        writeln!(stderr, "fwsweep: serving {redfish_count} Redfish mockups on HTTPS port {}; Ctrl-C stops", args.https_port)
+    } else {
+        writeln!(
+            stderr,
+            "fwsweep: serving {snmp_count} addresses on UDP port {} and {redfish_count} Redfish mockups on HTTPS port {}; Ctrl-C stops",
+            config.port, args.https_port
+        )
+    };
+    drop(stderr);
     tokio::select! {
         () = simulator.wait() => Ok(()),
         _ = tokio::signal::ctrl_c() => Ok(()),
     }
+}
+
+/// Builds the Redfish settings of `simulate`. The password comes from the
+/// named environment variable and is never printed; without one the fixed
+/// simulator password is used.
+fn redfish_config(args: &SimulateArgs, mockups: Vec<Arc<Mockup>>) -> Result<simulate::RedfishConfig, Failure> {
+    let password = match &args.redfish_password_env {
+        Some(name) => match std::env::var(name) {
+            Ok(value) if !value.is_empty() => value,
+            Ok(_) => return Err(Failure::Input(format!("environment variable {name} (--redfish-password-env) is empty"))),
+            Err(_) => {
+                return Err(Failure::Input(format!(
+                    "environment variable {name} (--redfish-password-env) is not set; export it or drop the option"
+                )));
+            }
+        },
+        None => simulate::SIMULATED_REDFISH_PASSWORD.to_string(),
+    };
+    let mut options = ServerOptions::new(args.redfish_user.clone(), password);
+    options.latency = Duration::from_millis(args.latency);
+    options.expand = !args.no_expand;
+    options.page_size = args.page_size;
+    Ok(simulate::RedfishConfig { port: args.https_port, options, mockups })
 }
 
 async fn demo(args: DemoArgs, verbose: u8) -> Result<bool, Failure> {

@@ -1,6 +1,7 @@
 //! `fwsweep simulate`: serves recordings as live SNMP v1/v2c agents, one per
-//! loopback address, plus silent addresses that swallow every packet, so
-//! that a whole network can be swept on one machine.
+//! loopback address, plus silent addresses that swallow every packet and
+//! Redfish mockup folders served over HTTPS, so that a whole network can be
+//! swept on one machine.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -12,6 +13,7 @@ use tokio::net::UdpSocket;
 use tokio::task::JoinSet;
 
 use crate::recording::{self, RecordingError, Varbinds};
+use crate::redfish::server::{self as redfish, Mockup, MockupError, RunningServer, ServerOptions};
 use crate::snmp::ber::{self, Message};
 use crate::snmp::{Oid, Value};
 
@@ -36,23 +38,62 @@ pub struct ServedRecording {
     pub varbinds: Arc<Varbinds>,
 }
 
-/// One served address and what it serves (`None` for a silent address).
+/// The password the simulated Redfish services accept when the operator
+/// sets none. It protects nothing, so it may be printed.
+pub const SIMULATED_REDFISH_PASSWORD: &str = "simulated";
+
+/// Redfish mockups to serve over HTTPS, one per address after the SNMP ones.
+#[derive(Clone, Debug)]
+pub struct RedfishConfig {
+    /// TCP port every Redfish service listens on.
+    pub port: u16,
+    /// Credentials, latency, `$expand` and paging, shared by every mockup.
+    pub options: ServerOptions,
+    pub mockups: Vec<Arc<Mockup>>,
+}
+
+/// The protocol an endpoint speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    /// SNMP over UDP (a recording, or a silent address).
+    Snmp,
+    /// Redfish over HTTPS (a mockup folder).
+    Redfish,
+}
+
+/// One served address and what it serves: the recording's file name or the
+/// mockup's folder name, `None` for a silent address.
 #[derive(Clone, Debug)]
 pub struct Endpoint {
     pub address: SocketAddr,
     pub recording: Option<String>,
+    pub protocol: Protocol,
 }
 
-/// A running simulator; dropping it stops every agent.
+/// A running simulator; dropping it stops every agent and Redfish service.
 pub struct Simulator {
     pub endpoints: Vec<Endpoint>,
+    /// SHA-256 fingerprint of the certificate every Redfish service presents,
+    /// for pinning; `None` when no mockup is served.
+    pub certificate_fingerprint: Option<String>,
     tasks: JoinSet<()>,
+    redfish_servers: Vec<RunningServer>,
 }
 
 impl Simulator {
     /// Waits until the simulator's tasks end (they run until aborted).
     pub async fn wait(mut self) {
         while self.tasks.join_next().await.is_some() {}
+        if !self.redfish_servers.is_empty() {
+            // Redfish servers run on their own tasks until dropped.
+            std::future::pending::<()>().await;
+        }
+    }
+
+    /// Returns the counters of the Redfish service on `address`, if one runs
+    /// there.
+    pub fn redfish_stats(&self, address: SocketAddr) -> Option<Arc<redfish::ServerStats>> {
+        self.redfish_servers.iter().find(|server| server.address() == address).map(|server| server.stats.clone())
     }
 }
 
@@ -64,6 +105,10 @@ pub enum SimulateError {
     Dir { dir: PathBuf, source: std::io::Error },
     #[error("{dir}: no .snmprec or .snmpwalk files")]
     Empty { dir: PathBuf },
+    #[error("{dir}: no .snmprec or .snmpwalk files and no Redfish mockup folders (subfolders with an index.json)")]
+    NothingToServe { dir: PathBuf },
+    #[error(transparent)]
+    Mockup(#[from] MockupError),
     #[error("cannot listen on {address}: {source}")]
     Bind { address: SocketAddr, source: std::io::Error },
     #[error("address range from {first} with {count} addresses leaves 127.0.0.0/8")]
@@ -92,11 +137,47 @@ pub fn load_recordings(dir: &Path) -> Result<Vec<ServedRecording>, SimulateError
         .collect()
 }
 
-/// Binds every address and starts serving. Addresses are consecutive from
-/// `first_address`: each recording `replicate` times, then the silent ones.
-/// Only 127.0.0.0/8 is accepted, so the simulator never listens on a real network.
+/// Loads every Redfish mockup folder in `dir` (a subfolder with an
+/// `index.json`), in folder-name order.
+pub fn load_mockups(dir: &Path) -> Result<Vec<Arc<Mockup>>, SimulateError> {
+    let mut folders: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|source| SimulateError::Dir { dir: dir.to_path_buf(), source })?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.is_dir() && redfish::is_mockup(path))
+        .collect();
+    folders.sort();
+    folders.iter().map(|folder| Ok(Arc::new(redfish::load_mockup(folder)?))).collect()
+}
+
+/// Loads the recordings and the Redfish mockup folders in `dir`; fails when
+/// there is neither.
+pub fn load_folder(dir: &Path) -> Result<(Vec<ServedRecording>, Vec<Arc<Mockup>>), SimulateError> {
+    let mockups = load_mockups(dir)?;
+    let recordings = match load_recordings(dir) {
+        Err(SimulateError::Empty { .. }) if !mockups.is_empty() => Vec::new(),
+        Err(SimulateError::Empty { dir }) => return Err(SimulateError::NothingToServe { dir }),
+        other => other?,
+    };
+    Ok((recordings, mockups))
+}
+
+/// Binds every address and starts serving SNMP only; see [`start_with_redfish`].
 pub async fn start(config: &SimulatorConfig, recordings: Vec<ServedRecording>) -> Result<Simulator, SimulateError> {
-    let count = recordings.len() * config.replicate.max(1) + config.silent;
+    start_with_redfish(config, recordings, None).await
+}
+
+/// Binds every address and starts serving. Addresses are consecutive from
+/// `first_address`: each recording `replicate` times, then the silent ones,
+/// then one per Redfish mockup. Only 127.0.0.0/8 is accepted, so the
+/// simulator never listens on a real network. All Redfish services share one
+/// fresh self-signed certificate whose IP SANs are their addresses.
+pub async fn start_with_redfish(
+    config: &SimulatorConfig,
+    recordings: Vec<ServedRecording>,
+    redfish: Option<RedfishConfig>,
+) -> Result<Simulator, SimulateError> {
+    let mockup_count = redfish.as_ref().map_or(0, |redfish| redfish.mockups.len());
+    let count = recordings.len() * config.replicate.max(1) + config.silent + mockup_count;
     let first = u32::from(config.first_address);
     let last = first.checked_add(count.saturating_sub(1) as u32);
     let in_loopback = |n: u32| Ipv4Addr::from(n).is_loopback();
@@ -129,16 +210,36 @@ pub async fn start(config: &SimulatorConfig, recordings: Vec<ServedRecording>) -
                 engine_boots,
             };
             tasks.spawn(agent.serve(Arc::new(socket)));
-            endpoints.push(Endpoint { address, recording: Some(recording.name.clone()) });
+            endpoints.push(Endpoint { address, recording: Some(recording.name.clone()), protocol: Protocol::Snmp });
         }
     }
     for _ in 0..config.silent {
         let address = next_address();
         let socket = bind(address).await?;
         tasks.spawn(swallow(socket));
-        endpoints.push(Endpoint { address, recording: None });
+        endpoints.push(Endpoint { address, recording: None, protocol: Protocol::Snmp });
     }
-    Ok(Simulator { endpoints, tasks })
+
+    let mut redfish_servers = Vec::with_capacity(mockup_count);
+    let mut certificate_fingerprint = None;
+    if let Some(redfish) = redfish.filter(|redfish| !redfish.mockups.is_empty()) {
+        let addresses: Vec<SocketAddr> = redfish
+            .mockups
+            .iter()
+            .map(|_| SocketAddr::new(next_address().ip(), redfish.port))
+            .collect();
+        let ips: Vec<IpAddr> = addresses.iter().map(SocketAddr::ip).collect();
+        let certificate = redfish::self_signed(&ips);
+        for (mockup, address) in redfish.mockups.iter().zip(addresses) {
+            let server = redfish::serve(address, mockup.clone(), &certificate, redfish.options.clone())
+                .await
+                .map_err(|source| SimulateError::Bind { address, source })?;
+            endpoints.push(Endpoint { address, recording: Some(mockup.name.clone()), protocol: Protocol::Redfish });
+            redfish_servers.push(server);
+        }
+        certificate_fingerprint = Some(certificate.fingerprint);
+    }
+    Ok(Simulator { endpoints, certificate_fingerprint, tasks, redfish_servers })
 }
 
 async fn bind(address: SocketAddr) -> Result<UdpSocket, SimulateError> {
