@@ -13,13 +13,13 @@ use fwsweep::assess::{Assessor, FailOn};
 use fwsweep::releases::{Baselines, Catalogue};
 use fwsweep::credentials::{Credentials, Secret, SnmpCredential, resolve_secret};
 use fwsweep::device::Device;
-use fwsweep::engine::{ScanSettings, now_rfc3339, sweep};
+use fwsweep::engine::{RedfishSettings, ScanSettings, now_rfc3339, sweep};
 use fwsweep::profiles::ProfileSet;
 use fwsweep::report::{self, Format, SweepSummary, TableStyle};
 use fwsweep::redfish::server::{Mockup, ServerOptions};
 use fwsweep::simulate::{self, SimulatorConfig};
 use fwsweep::snmp::client::RequestPolicy;
-use fwsweep::targets::{Exclusions, Target, TargetSpec, read_inventory, read_target_file};
+use fwsweep::targets::{Exclusions, Protocol, Target, TargetSpec, read_inventory, read_target_file};
 
 #[derive(Parser)]
 #[command(name = "fwsweep", version, about = "Sweep customer networks for device firmware versions over SNMP")]
@@ -161,9 +161,22 @@ struct ScanArgs {
     /// UDP port of the SNMP agents.
     #[arg(long, default_value_t = 161, value_name = "N")]
     snmp_port: u16,
-    /// Protocols to scan, comma-separated; this version scans snmp.
+    /// Protocols to scan, comma-separated: snmp, redfish. Inventory rows
+    /// may name their own.
     #[arg(long, value_delimiter = ',', default_value = "snmp")]
     protocols: Vec<String>,
+    /// HTTPS port of the BMCs' Redfish services.
+    #[arg(long, default_value_t = 443, value_name = "N")]
+    https_port: u16,
+    /// PEM file of CA certificates trusted for BMCs besides the system roots.
+    #[arg(long, value_name = "FILE")]
+    ca_file: Option<PathBuf>,
+    /// Redfish requests in flight to one BMC at a time.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    redfish_connections: usize,
+    /// Never use Redfish $expand, even where the service offers it.
+    #[arg(long)]
+    no_expand: bool,
     /// Targets to leave out, in the TARGET forms (repeatable).
     #[arg(long, value_name = "TARGET")]
     exclude: Vec<String>,
@@ -371,15 +384,15 @@ fn load_profiles(dirs: &[PathBuf]) -> Result<Arc<ProfileSet>, Failure> {
 }
 
 async fn scan(args: ScanArgs, verbose: u8) -> Result<bool, Failure> {
-    if !args.protocols.iter().any(|p| p.eq_ignore_ascii_case("snmp")) {
-        return Err(Failure::Input(format!(
-            "--protocols {} names no protocol this version scans; use snmp",
-            args.protocols.join(",")
-        )));
-    }
-    for protocol in args.protocols.iter().filter(|p| !p.eq_ignore_ascii_case("snmp")) {
-        tracing::warn!("--protocols {protocol}: not supported by this version; scanning snmp only");
-    }
+    let protocols = args
+        .protocols
+        .iter()
+        .map(|name| Protocol::parse(name).ok_or_else(|| Failure::Input(format!("--protocols: {name:?} is not snmp or redfish"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let ca_pem = match &args.ca_file {
+        Some(path) => Some(std::fs::read(path).map_err(|e| Failure::Input(format!("{}: cannot read: {e}", path.display())))?),
+        None => None,
+    };
     if args.targets.is_empty() && args.inventory.is_none() {
         return Err(Failure::Input("nothing to scan: give TARGETs or --inventory FILE".into()));
     }
@@ -410,6 +423,13 @@ async fn scan(args: ScanArgs, verbose: u8) -> Result<bool, Failure> {
         snmp_port: args.snmp_port,
         probe_window: args.probe_window.max(1),
         probe_rate: args.probe_rate.max(1),
+        protocols,
+        redfish: RedfishSettings {
+            https_port: args.https_port,
+            max_in_flight: args.redfish_connections.max(1),
+            ca_pem,
+            expand: !args.no_expand,
+        },
     };
     run_sweep(targets, profiles, credentials, settings, &args.output, verbose).await
 }
@@ -686,6 +706,8 @@ async fn demo(args: DemoArgs, verbose: u8) -> Result<bool, Failure> {
         snmp_port: fwsweep::demo::DEMO_PORT,
         probe_window: 4096,
         probe_rate: 5000,
+        protocols: vec![Protocol::Snmp],
+        redfish: RedfishSettings::default(),
     };
     let targets = Box::new(network.targets().into_iter());
     let findings = run_sweep(targets, profiles, network.credentials(), settings, &args.output, verbose).await;

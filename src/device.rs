@@ -251,8 +251,14 @@ pub struct Device {
     pub version: Option<String>,
     pub verdict: Option<Verdict>,
     pub components: Vec<Component>,
+    /// How the BMC's certificate was trusted (`verified`, `pinned`,
+    /// `insecure`) when the device was read over HTTPS.
+    pub tls: Option<&'static str>,
     #[serde(skip)]
     pub scanned_at: Option<String>,
+    /// Rows of one target scanned with several protocols share this key.
+    #[serde(skip)]
+    pub merge_key: Option<u64>,
     /// The target as the user wrote it, for rows whose address is unknown.
     #[serde(skip)]
     pub target_label: String,
@@ -284,7 +290,9 @@ impl Device {
             version: None,
             verdict: None,
             components: Vec::new(),
+            tls: None,
             scanned_at: None,
+            merge_key: None,
             target_label: address.map(|a| a.to_string()).unwrap_or_default(),
         }
     }

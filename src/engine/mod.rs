@@ -1,5 +1,9 @@
 //! The sweep: streams targets through the discovery probe and per-device
 //! collection, under one concurrency limit, and returns one row per target.
+//! Targets scanned over SNMP and Redfish give one row, merged at the end.
+
+mod merge;
+mod redfish;
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
@@ -19,10 +23,10 @@ use crate::profiles::ProfileSet;
 use crate::snmp::client::{RequestPolicy, Session};
 use crate::snmp::probe::{self, ProbeCommunity, ProbeOutcome, ProbeRequest, ProbeSettings};
 use crate::snmp::{Oid, Value};
-use crate::targets::{Host, Target};
+use crate::targets::{Host, Protocol, Target};
 
 /// Limits and timing of one sweep.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct ScanSettings {
     pub policy: RequestPolicy,
     /// Devices collected from at once (one UDP socket each).
@@ -34,6 +38,27 @@ pub struct ScanSettings {
     pub probe_window: usize,
     /// New targets the probe starts per second.
     pub probe_rate: u32,
+    /// Protocols for targets whose inventory row names none.
+    pub protocols: Vec<Protocol>,
+    pub redfish: RedfishSettings,
+}
+
+/// How BMCs are read over Redfish.
+#[derive(Clone, Debug)]
+pub struct RedfishSettings {
+    pub https_port: u16,
+    /// Requests in flight to one BMC.
+    pub max_in_flight: usize,
+    /// Extra CA certificates (PEM) trusted besides the system roots.
+    pub ca_pem: Option<Vec<u8>>,
+    /// Use `$expand` where the service offers it.
+    pub expand: bool,
+}
+
+impl Default for RedfishSettings {
+    fn default() -> Self {
+        RedfishSettings { https_port: 443, max_in_flight: 2, ca_pem: None, expand: true }
+    }
 }
 
 /// Capacity of the queue between the target stream and the probe; the
@@ -75,11 +100,16 @@ pub async fn sweep(
     progress: ProgressBar,
 ) -> std::io::Result<Vec<Device>> {
     let (results_tx, mut results_rx) = mpsc::unbounded_channel::<Device>();
+    let probe_settings = ProbeSettings {
+        policy: settings.policy,
+        window: settings.probe_window,
+        rate: settings.probe_rate,
+    };
     let context = Arc::new(Context {
         profiles,
         credentials,
-        settings,
         permits: Arc::new(Semaphore::new(settings.concurrency.max(1))),
+        settings,
         results: results_tx,
         cancel: cancel.clone(),
     });
@@ -101,11 +131,6 @@ pub async fn sweep(
 
     let (probe_tx, probe_rx) = mpsc::channel::<ProbeRequest<Job>>(PROBE_QUEUE);
     let (outcome_tx, outcome_rx) = mpsc::unbounded_channel();
-    let probe_settings = ProbeSettings {
-        policy: settings.policy,
-        window: settings.probe_window,
-        rate: settings.probe_rate,
-    };
     let probe = tokio::spawn(probe::run(probe_settings, probe_rx, outcome_tx, cancel.clone()));
     let outcomes = tokio::spawn(handle_outcomes(context.clone(), outcome_rx));
 
@@ -119,7 +144,7 @@ pub async fn sweep(
     drop(context);
     let devices = gather.await.unwrap_or_default();
     probe_result?;
-    Ok(devices)
+    Ok(merge::merge_rows(devices))
 }
 
 /// Reads the target stream: rejects duplicates and misconfigured targets,
@@ -132,9 +157,15 @@ async fn dispatch(
     tasks: &mut tokio::task::JoinSet<()>,
 ) {
     let mut seen: HashSet<(String, String, String)> = HashSet::new();
-    for target in targets {
+    let mut next_merge_key = 0u64;
+    for mut target in targets {
         if !seen.insert((target.tenant.clone(), target.site.clone(), target.label.clone())) {
             continue;
+        }
+        let protocols = target.protocols.clone().unwrap_or_else(|| context.settings.protocols.clone());
+        if protocols.contains(&Protocol::Snmp) && protocols.contains(&Protocol::Redfish) {
+            target.merge_key = Some(next_merge_key);
+            next_merge_key += 1;
         }
         if context.cancel.is_cancelled() {
             context.report(&target, None, Status::NotScanned, "cancelled (Ctrl-C) before its scan started".into());
@@ -143,6 +174,19 @@ async fn dispatch(
         if let Some(problem) = target.problem.clone() {
             tracing::warn!(target = %target.label, tenant = %target.tenant, "not scanned: {problem}");
             context.report(&target, None, Status::NotScanned, problem);
+            continue;
+        }
+        if protocols.contains(&Protocol::Redfish) {
+            let permit = context.permits.clone().acquire_owned().await;
+            let context = context.clone();
+            let target = target.clone();
+            let only_redfish = !protocols.contains(&Protocol::Snmp);
+            tasks.spawn(async move {
+                let _permit = permit;
+                redfish::scan(&context, target, only_redfish).await;
+            });
+        }
+        if !protocols.contains(&Protocol::Snmp) {
             continue;
         }
         let candidates = match context.candidates(&target) {
@@ -178,7 +222,7 @@ async fn dispatch(
     }
 }
 
-async fn resolve(name: &str, port: u16) -> Result<SocketAddr, String> {
+pub(super) async fn resolve(name: &str, port: u16) -> Result<SocketAddr, String> {
     let mut addresses = tokio::net::lookup_host((name, port))
         .await
         .map_err(|error| format!("cannot resolve host name {name:?}: {error}"))?;
@@ -393,6 +437,7 @@ fn partial_from_system(context: &Context, mut device: Device, system: Option<Vec
 impl Context {
     fn row(&self, target: &Target, address: Option<SocketAddr>) -> Device {
         let mut device = Device::empty(&target.tenant, &target.site, address.map(|a| a.ip()).or(target.address()), Status::NotScanned);
+        device.merge_key = target.merge_key;
         device.name = target.name.clone();
         device.port = address.map(|a| a.port());
         device.target_label = target.label.clone();
@@ -438,10 +483,10 @@ pub fn credential_candidates(credentials: &Credentials, target: &Target) -> Resu
         let auth = set.auth.clone().map_err(|e| format!("credential set {:?} ({}): {e}", set.name, set.origin))?;
         Ok((set.name.clone(), auth))
     };
-    if !target.credentials.is_empty() {
-        return target
-            .credentials
-            .iter()
+    let snmp_names: Vec<&String> = target.credentials.iter().filter(|name| credentials.find_redfish(name).is_none()).collect();
+    if !snmp_names.is_empty() {
+        return snmp_names
+            .into_iter()
             .map(|name| {
                 let set = credentials.find(name).ok_or_else(|| format!("credential set {name:?} is not defined"))?;
                 if !set.allows_tenant(&target.tenant) {

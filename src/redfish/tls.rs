@@ -210,7 +210,34 @@ pub fn classify(error: &(dyn std::error::Error + 'static)) -> Option<TlsFailure>
         }
         current = error.source();
     }
-    None
+    classify_text(error)
+}
+
+/// Classifies by rustls's error text when no level of the chain can be
+/// downcast to `rustls::Error`, as with reqwest 0.13, which boxes the
+/// connector's error.
+// NOTE: this depends on rustls 0.23's Display strings for these errors; the
+// tests for pinned, untrusted and TLS 1.1-only peers would catch a change.
+fn classify_text(error: &(dyn std::error::Error + 'static)) -> Option<TlsFailure> {
+    let mut text = String::new();
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(level) = current {
+        text.push_str(&level.to_string());
+        text.push('\n');
+        current = level.source();
+    }
+    if text.contains("invalid peer certificate: ApplicationVerificationFailure") {
+        Some(TlsFailure::Rejected("the certificate does not match the pinned SHA-256 fingerprint".to_string()))
+    } else if let Some(position) = text.find("invalid peer certificate: ") {
+        let reason = text[position + "invalid peer certificate: ".len()..].lines().next().unwrap_or("").to_string();
+        Some(TlsFailure::Rejected(format!(
+            "the certificate is not trusted ({reason}); pin its fingerprint or add its CA with --ca-file"
+        )))
+    } else if text.contains("received fatal alert: ProtocolVersion") || text.contains("ServerDoesNotSupportTls12Or13") {
+        Some(TlsFailure::Legacy)
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]

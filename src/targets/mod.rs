@@ -63,6 +63,9 @@ pub struct Target {
     pub problem: Option<String>,
     /// The target as written, for rows whose address is unknown.
     pub label: String,
+    /// Set when the target is scanned with several protocols: their rows
+    /// carry it and are merged into one.
+    pub merge_key: Option<u64>,
 }
 
 impl Target {
@@ -83,6 +86,7 @@ impl Target {
             insecure: false,
             problem: None,
             label,
+            merge_key: None,
         }
     }
 

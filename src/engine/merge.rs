@@ -1,0 +1,71 @@
+//! One row per target: a BMC scanned over SNMP and Redfish is one device.
+
+use std::collections::BTreeMap;
+
+use crate::device::Device;
+
+/// Merges rows that share a merge key; other rows pass through.
+pub(super) fn merge_rows(devices: Vec<Device>) -> Vec<Device> {
+    let mut merged: Vec<Device> = Vec::with_capacity(devices.len());
+    let mut groups: BTreeMap<u64, Vec<Device>> = BTreeMap::new();
+    for device in devices {
+        match device.merge_key {
+            Some(key) => groups.entry(key).or_default().push(device),
+            None => merged.push(device),
+        }
+    }
+    for (_, rows) in groups {
+        let merged_row = rows.into_iter().reduce(merge).expect("a group has at least one row");
+        merged.push(merged_row);
+    }
+    merged
+}
+
+/// Merges two rows of one target. The row that answered leads (Redfish
+/// first, as the server's own inventory); the other adds its components
+/// and fills what the leader lacks, or adds its failure to the reason.
+fn merge(a: Device, b: Device) -> Device {
+    let a_is_redfish = a.protocols.contains(&"redfish") || a.tls.is_some();
+    let (lead, other) = match (a.status.answered(), b.status.answered()) {
+        (true, false) => (a, b),
+        (false, true) => (b, a),
+        _ if a_is_redfish => (a, b),
+        _ => (b, a),
+    };
+    let mut device = lead;
+    if other.status.answered() {
+        for protocol in other.protocols {
+            if !device.protocols.contains(&protocol) {
+                device.protocols.push(protocol);
+            }
+        }
+        device.components.extend(other.components);
+        let fill = |mine: &mut Option<String>, theirs: Option<String>| {
+            if mine.is_none() {
+                *mine = theirs;
+            }
+        };
+        fill(&mut device.vendor, other.vendor);
+        fill(&mut device.model, other.model);
+        fill(&mut device.hardware, other.hardware);
+        fill(&mut device.serial, other.serial);
+        fill(&mut device.hostname, other.hostname);
+        fill(&mut device.sys_descr, other.sys_descr);
+        fill(&mut device.sys_object_id, other.sys_object_id);
+        fill(&mut device.version, other.version);
+        if let Some(reason) = other.reason {
+            device.reason = Some(join_reason(device.reason.take(), &reason));
+        }
+    } else if let Some(reason) = other.reason {
+        let protocol = other.protocols.first().copied().unwrap_or(if other.tls.is_some() { "redfish" } else { "snmp" });
+        device.reason = Some(join_reason(device.reason.take(), &format!("{protocol}: {reason}")));
+    }
+    device
+}
+
+fn join_reason(first: Option<String>, second: &str) -> String {
+    match first {
+        Some(first) => format!("{first}; {second}"),
+        None => second.to_string(),
+    }
+}

@@ -1,0 +1,338 @@
+//! Scanning BMCs over Redfish: the mockup server runs in the test process on
+//! loopback, and the `fwsweep` binary reads it over real HTTPS.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::*;
+use fwsweep::redfish::server::{self, Failure, RunningServer, ServerCertificate, ServerOptions};
+use serde_json::json;
+
+const USER: &str = "scanner";
+/// The BMC password of these tests; it reaches fwsweep only through the
+/// environment and must never appear in its output.
+const PASSWORD: &str = "bmc-test-passphrase-7f3a";
+
+/// Writes a small mockup: one system, one BMC, four inventory items (one a
+/// previous BIOS image).
+fn write_mockup(dir: &Path) {
+    let write = |path: &str, value: serde_json::Value| {
+        let folder = if path.is_empty() { dir.to_path_buf() } else { dir.join(path) };
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("index.json"), serde_json::to_vec_pretty(&value).unwrap()).unwrap();
+    };
+    write("", json!({
+        "@odata.id": "/redfish/v1", "RedfishVersion": "1.11.0", "Vendor": "Acme",
+        "Systems": {"@odata.id": "/redfish/v1/Systems"}, "Managers": {"@odata.id": "/redfish/v1/Managers"},
+        "Chassis": {"@odata.id": "/redfish/v1/Chassis"}, "UpdateService": {"@odata.id": "/redfish/v1/UpdateService"},
+        "SessionService": {"@odata.id": "/redfish/v1/SessionService"},
+        "Links": {"Sessions": {"@odata.id": "/redfish/v1/SessionService/Sessions"}},
+        "ProtocolFeaturesSupported": {"ExpandQuery": {"ExpandAll": true, "Levels": true, "MaxLevels": 1}}
+    }));
+    write("Systems", json!({"@odata.id": "/redfish/v1/Systems", "Members": [{"@odata.id": "/redfish/v1/Systems/1"}]}));
+    write("Systems/1", json!({"@odata.id": "/redfish/v1/Systems/1", "Id": "1", "Manufacturer": "Acme",
+        "Model": "R-100", "SerialNumber": "ACM0001", "BiosVersion": "2.4.1", "HostName": "acme-esx01"}));
+    write("Managers", json!({"@odata.id": "/redfish/v1/Managers", "Members": [{"@odata.id": "/redfish/v1/Managers/1"}]}));
+    write("Managers/1", json!({"@odata.id": "/redfish/v1/Managers/1", "ManagerType": "BMC", "Name": "Manager", "FirmwareVersion": "7.10.30.00"}));
+    write("Chassis", json!({"@odata.id": "/redfish/v1/Chassis", "Members": []}));
+    write("UpdateService", json!({"@odata.id": "/redfish/v1/UpdateService",
+        "FirmwareInventory": {"@odata.id": "/redfish/v1/UpdateService/FirmwareInventory"}}));
+    let items = [("Installed-BMC", "Integrated Remote Access Controller", "7.10.30.00"),
+                 ("Installed-BIOS", "BIOS", "2.4.1"),
+                 ("Installed-NIC", "Ethernet 25G 2P Adapter", "22.31.6"),
+                 ("Previous-BIOS", "BIOS", "2.3.9")];
+    let members: Vec<_> = items.iter().map(|(id, _, _)| json!({"@odata.id": format!("/redfish/v1/UpdateService/FirmwareInventory/{id}")})).collect();
+    write("UpdateService/FirmwareInventory", json!({"@odata.id": "/redfish/v1/UpdateService/FirmwareInventory", "Members": members}));
+    for (id, name, version) in items {
+        write(&format!("UpdateService/FirmwareInventory/{id}"), json!({
+            "@odata.id": format!("/redfish/v1/UpdateService/FirmwareInventory/{id}"),
+            "Id": id, "Name": name, "Version": version, "Updateable": true, "SoftwareId": format!("sw-{id}")
+        }));
+    }
+}
+
+/// A BMC served from the test mockup, and the scan settings that reach it.
+struct Bmc {
+    server: RunningServer,
+    certificate: ServerCertificate,
+    dir: tempfile::TempDir,
+}
+
+async fn start_bmc(address: &str, options: ServerOptions) -> Bmc {
+    let dir = tempfile::tempdir().unwrap();
+    let mockup_dir = dir.path().join("mockup");
+    write_mockup(&mockup_dir);
+    let mockup = Arc::new(server::load_mockup(&mockup_dir).unwrap());
+    let address: SocketAddr = address.parse().unwrap();
+    let certificate = server::self_signed(&[address.ip()]);
+    let server = server::serve(address, mockup, &certificate, options).await.unwrap();
+    Bmc { server, certificate, dir }
+}
+
+fn options() -> ServerOptions {
+    ServerOptions::new(USER, PASSWORD)
+}
+
+impl Bmc {
+    /// Scans the BMC with a credentials file holding `set_extra` lines.
+    fn scan(&self, set_extra: &str, extra: &[&str]) -> std::process::Output {
+        let credentials = self.dir.path().join("credentials.toml");
+        let set = format!(
+            "[[redfish]]\nname = \"lab-bmc\"\ntenants = [\"lab\"]\nuser = \"{USER}\"\npassword = \"env:LAB_BMC_PASSWORD\"\n{set_extra}\n"
+        );
+        std::fs::write(&credentials, set).unwrap();
+        let address = self.server.address();
+        std::process::Command::new(binary())
+            .env("LAB_BMC_PASSWORD", PASSWORD)
+            .args(["scan", &address.ip().to_string(), "--tenant", "lab", "--protocols", "redfish"])
+            .args(["--https-port", &address.port().to_string(), "--format", "json", "--credentials"])
+            .arg(&credentials)
+            .args(extra)
+            .output()
+            .unwrap()
+    }
+
+    fn pinned(&self) -> String {
+        format!("tls_fingerprint = \"{}\"", self.certificate.fingerprint)
+    }
+}
+
+fn device_of(output: &std::process::Output) -> serde_json::Value {
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(!text.contains(PASSWORD), "the BMC password leaked into the output");
+    json_of(output)["devices"][0].clone()
+}
+
+fn versions(device: &serde_json::Value) -> Vec<(String, String, String)> {
+    let mut list: Vec<_> = device["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap().to_string(), c["version"].as_str().unwrap().to_string(), c["state"].to_string()))
+        .collect();
+    list.sort();
+    list
+}
+
+/// Runs a blocking command from an async test without stalling the server.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(work).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scan_reads_inventory_with_pinned_certificate() {
+    let bmc = Arc::new(start_bmc("127.96.0.1:8443", options()).await);
+    let b = bmc.clone();
+    let device = device_of(&blocking(move || b.scan(&b.pinned(), &[])).await);
+    assert_eq!(device["status"], "ok", "{device}");
+    assert_eq!(device["tls"], "pinned");
+    assert_eq!(device["credential"], "lab-bmc");
+    assert_eq!(device["protocols"], json!(["redfish"]));
+    assert_eq!(device["model"], "R-100");
+    assert_eq!(device["serial"], "ACM0001");
+    assert_eq!(device["version"], "7.10.30.00");
+    let components = versions(&device);
+    assert!(components.contains(&("BIOS".into(), "2.3.9".into(), "\"previous\"".into())), "{components:?}");
+    assert!(components.contains(&("Ethernet 25G 2P Adapter".into(), "22.31.6".into(), "\"installed\"".into())));
+    let nic = device["components"].as_array().unwrap().iter().find(|c| c["name"] == "Ethernet 25G 2P Adapter").unwrap();
+    assert_eq!(nic["kind"], "nic");
+    assert_eq!(nic["updateable"], true);
+    assert_eq!(nic["software_id"], "sw-Installed-NIC");
+    assert_eq!(bmc.server.stats.sessions_created.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(bmc.server.stats.sessions_deleted.load(std::sync::atomic::Ordering::SeqCst), 1, "the session is deleted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expand_and_plain_crawls_agree() {
+    let with_expand = Arc::new(start_bmc("127.96.1.1:8443", options()).await);
+    let mut plain_options = options();
+    plain_options.expand = false;
+    plain_options.page_size = Some(2);
+    let plain = Arc::new(start_bmc("127.96.1.2:8443", plain_options).await);
+    let (a, b) = (with_expand.clone(), plain.clone());
+    let expanded = device_of(&blocking(move || a.scan(&a.pinned(), &[])).await);
+    let paged = device_of(&blocking(move || b.scan(&b.pinned(), &[])).await);
+    assert_eq!(versions(&expanded), versions(&paged));
+    assert_eq!(versions(&expanded).len(), 6, "BMC, BIOS and four inventory items");
+    assert!(with_expand.server.stats.requests.load(std::sync::atomic::Ordering::SeqCst)
+        < plain.server.stats.requests.load(std::sync::atomic::Ordering::SeqCst), "$expand saves requests");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_members_keep_the_others() {
+    let mut options = options();
+    options.failures = vec![
+        ("/redfish/v1/UpdateService/FirmwareInventory/Installed-NIC".into(), Failure::Status(500)),
+        ("/redfish/v1/UpdateService/FirmwareInventory/Previous-BIOS".into(), Failure::InvalidJson),
+    ];
+    options.expand = false;
+    let bmc = Arc::new(start_bmc("127.96.2.1:8443", options).await);
+    let b = bmc.clone();
+    let device = device_of(&blocking(move || b.scan(&b.pinned(), &[])).await);
+    assert_eq!(device["status"], "partial", "{device}");
+    let reason = device["reason"].as_str().unwrap();
+    assert!(reason.contains("Installed-NIC: HTTP 500") && reason.contains("Previous-BIOS: invalid JSON"), "{reason}");
+    let names: Vec<String> = versions(&device).into_iter().map(|(n, _, _)| n).collect();
+    assert!(names.contains(&"Integrated Remote Access Controller".to_string()), "{names:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timeout_midway_still_deletes_session() {
+    let mut options = options();
+    options.expand = false;
+    options.failures = vec![("/redfish/v1/UpdateService/FirmwareInventory/Installed-BIOS".into(), Failure::Delay(Duration::from_secs(8)))];
+    let bmc = Arc::new(start_bmc("127.96.3.1:8443", options).await);
+    let b = bmc.clone();
+    let device = device_of(&blocking(move || b.scan(&b.pinned(), &["--device-timeout", "2s"])).await);
+    assert_eq!(device["status"], "partial", "{device}");
+    let stats = &bmc.server.stats;
+    assert_eq!(stats.sessions_created.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(stats.sessions_deleted.load(std::sync::atomic::Ordering::SeqCst), 1, "deleted after the timeout");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn certificate_trust_modes() {
+    let bmc = Arc::new(start_bmc("127.96.4.1:8443", options()).await);
+    let b = bmc.clone();
+    let wrong_pin = format!("tls_fingerprint = \"{}\"", "AB:".repeat(31) + "AB");
+    let device = device_of(&blocking(move || b.scan(&wrong_pin, &[])).await);
+    assert_eq!(device["status"], "tls-rejected", "{device}");
+    assert!(device["reason"].as_str().unwrap().contains("does not match the pinned"), "{device}");
+
+    let b = bmc.clone();
+    let device = device_of(&blocking(move || b.scan("", &[])).await);
+    assert_eq!(device["status"], "tls-rejected", "an unpinned self-signed certificate is not trusted: {device}");
+    assert!(device["reason"].as_str().unwrap().contains("not trusted"), "{device}");
+    assert_eq!(bmc.server.stats.sessions_created.load(std::sync::atomic::Ordering::SeqCst), 0, "no credentials were sent");
+
+    // An inventory row marked insecure accepts the certificate, and says so.
+    let address = bmc.server.address();
+    std::fs::write(
+        bmc.dir.path().join("inventory.csv"),
+        format!("tenant,site,target,protocols,port,insecure\nlab,dc1,{},redfish,{},true\n", address.ip(), address.port()),
+    )
+    .unwrap();
+    let b = bmc.clone();
+    let output = blocking(move || {
+        std::process::Command::new(binary())
+            .env("LAB_BMC_PASSWORD", PASSWORD)
+            .args(["scan", "--format", "json", "--inventory"])
+            .arg(b.dir.path().join("inventory.csv"))
+            .arg("--credentials")
+            .arg(b.dir.path().join("credentials.toml"))
+            .output()
+            .unwrap()
+    })
+    .await;
+    let device = device_of(&output);
+    assert_eq!(device["status"], "ok", "{device}");
+    assert_eq!(device["tls"], "insecure");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_password_and_basic_auth() {
+    let mut wrong = options();
+    wrong.password = "another-password".into();
+    let bmc = Arc::new(start_bmc("127.96.5.1:8443", wrong).await);
+    let b = bmc.clone();
+    let device = device_of(&blocking(move || b.scan(&b.pinned(), &[])).await);
+    assert_eq!(device["status"], "auth-failed", "{device}");
+    assert!(device["reason"].as_str().unwrap().starts_with("no out-of-band path"), "{device}");
+
+    let basic = Arc::new(start_bmc("127.96.5.2:8443", options()).await);
+    let b = basic.clone();
+    let device = device_of(&blocking(move || b.scan(&format!("auth = \"basic\"\n{}", b.pinned()), &[])).await);
+    assert_eq!(device["status"], "ok", "{device}");
+    assert_eq!(basic.server.stats.sessions_created.load(std::sync::atomic::Ordering::SeqCst), 0, "Basic auth opens no session");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn legacy_tls_is_named() {
+    if !need(command_exists("openssl"), "the openssl command (a TLS 1.1-only peer)") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (key, cert) = (dir.path().join("key.pem"), dir.path().join("cert.pem"));
+    let made = std::process::Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=old-bmc", "-days", "1", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let mut peer = std::process::Command::new("openssl")
+        .args(["s_server", "-accept", "127.96.6.1:8443", "-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0", "-www", "-cert"])
+        .arg(&cert)
+        .arg("-key")
+        .arg(&key)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let credentials = dir.path().join("credentials.toml");
+    std::fs::write(&credentials, format!("[[redfish]]\nname = \"old\"\ntenants = [\"lab\"]\nuser = \"{USER}\"\npassword = \"env:LAB_BMC_PASSWORD\"\n")).unwrap();
+    let output = blocking(move || {
+        std::process::Command::new(binary())
+            .env("LAB_BMC_PASSWORD", PASSWORD)
+            .args(["scan", "127.96.6.1", "--tenant", "lab", "--protocols", "redfish", "--https-port", "8443", "--format", "json", "--credentials"])
+            .arg(&credentials)
+            .output()
+            .unwrap()
+    })
+    .await;
+    let _ = peer.kill();
+    let _ = peer.wait();
+    let device = device_of(&output);
+    assert_eq!(device["status"], "tls-legacy", "{device}");
+    assert!(device["reason"].as_str().unwrap().contains("TLS 1.0 or 1.1"), "{device}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snmp_and_redfish_give_one_row() {
+    let bmc = Arc::new(start_bmc("127.96.7.1:8443", options()).await);
+    let recordings = recordings_dir(&[("bmc.snmprec", SWITCH)]);
+    let _snmp = Simulation::start(recordings.path(), "127.96.7.1", 1161, &[]);
+    let b = bmc.clone();
+    let output = blocking(move || b.scan(&b.pinned(), &["--protocols", "snmp,redfish", "--snmp-port", "1161"])).await;
+    assert_eq!(json_of(&output)["devices"].as_array().unwrap().len(), 1, "one row for the two protocols");
+    let device = device_of(&output);
+    assert_eq!(device["status"], "ok", "{device}");
+    let protocols = device["protocols"].as_array().unwrap();
+    assert!(protocols.contains(&json!("snmp")) && protocols.contains(&json!("redfish")), "{device}");
+    let sources: Vec<&str> = device["components"].as_array().unwrap().iter().map(|c| c["protocol"].as_str().unwrap()).collect();
+    assert!(sources.contains(&"snmp") && sources.contains(&"redfish"), "{sources:?}");
+    assert_eq!(device["serial"], "ACM0001", "the server's own inventory leads");
+}
+
+#[test]
+fn corpus_mockups_conform() {
+    let Some(corpus) = corpus() else {
+        assert!(!required(), "../shared/corpus is missing, and CI=true makes that a failure");
+        eprintln!("skipped: ../shared/corpus is missing");
+        return;
+    };
+    let script = corpus.join("../tools/conformance_redfish.py");
+    if !need(script.is_file() && command_exists("python3"), "python3 and conformance_redfish.py") {
+        return;
+    }
+    let output = std::process::Command::new("python3")
+        .arg(&script)
+        .args(["--bin", binary(), "--min", "0.99", "--mockups"])
+        .arg(corpus.join("redfish"))
+        .arg("--expected")
+        .arg(corpus.join("redfish/expected.csv"))
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&output.stdout);
+    println!("{report}");
+    // The one miss: hpe-ilo5-xl675d item 27, whose version holds the control
+    // character U+0014; the expected file writes it as the text "<U+0014>",
+    // which no reported string can equal.
+    assert!(output.status.success(), "Redfish firmware agreement below 99%:\n{report}");
+}
