@@ -29,15 +29,26 @@ impl Assessor<'_> {
             let product_id = profile.and_then(|p| p.release_product.as_deref());
             let product = product_id.and_then(|id| self.catalogue.products.get(id));
             for component in device.components.iter_mut().filter(|c| matches!(c.state, None | Some("installed"))) {
-                let is_release = profile.is_some_and(|p| {
-                    p.version.as_ref().is_some_and(|v| v.name == component.name && v.kind == component.kind)
-                }) || component.kind == ComponentKind::Os;
                 component.verdict = Verdict::Unknown;
-                match (is_release, product, product_id) {
-                    (false, _, _) => {}
-                    (true, Some(product), _) => self.judge(component, product, &device.tenant),
-                    (true, None, Some(id)) => component.note = Some(format!("no release data for product {id}")),
-                    (true, None, None) => {}
+                // A component tied to its own product (BMC inventories) is
+                // judged against that; otherwise the primary version and
+                // stack members' OS versions against the profile's product.
+                let (product_id, product) = match component.release_product.as_deref() {
+                    Some(id) => (Some(id), self.catalogue.products.get(id)),
+                    None => {
+                        let is_release = profile.is_some_and(|p| {
+                            p.version.as_ref().is_some_and(|v| v.name == component.name && v.kind == component.kind)
+                        }) || component.kind == ComponentKind::Os;
+                        if !is_release {
+                            continue;
+                        }
+                        (product_id, product)
+                    }
+                };
+                match (product, product_id) {
+                    (Some(product), _) => self.judge(component, product, &device.tenant),
+                    (None, Some(id)) => component.note = Some(format!("no release data for product {id}")),
+                    (None, None) => {}
                 }
             }
             device.verdict = device.components.iter().map(|c| c.verdict).max();
@@ -45,7 +56,8 @@ impl Assessor<'_> {
     }
 
     fn judge(&self, component: &mut Component, product: &Product, tenant: &str) {
-        let Some(version) = product.scheme.parse(&component.version) else {
+        let text = component.release_version.clone().unwrap_or_else(|| component.version.clone());
+        let Some(version) = product.scheme.parse(&text) else {
             component.note = Some(format!("{:?} is not a {} version; cannot compare", component.version, product.scheme));
             return;
         };
@@ -114,10 +126,16 @@ impl Assessor<'_> {
     pub fn release_data_checked(&self, devices: &[Device]) -> Option<Date> {
         devices
             .iter()
-            .filter_map(|d| d.profile.as_deref())
-            .filter_map(|id| self.profiles.profiles.iter().find(|p| p.id == id))
-            .filter_map(|p| p.release_product.as_deref())
-            .filter_map(|id| self.catalogue.products.get(id))
+            .flat_map(|device| {
+                let profile_product = device
+                    .profile
+                    .as_deref()
+                    .and_then(|id| self.profiles.profiles.iter().find(|p| p.id == id))
+                    .and_then(|p| p.release_product.clone());
+                let component_products = device.components.iter().filter_map(|c| c.release_product.clone());
+                profile_product.into_iter().chain(component_products).collect::<Vec<_>>()
+            })
+            .filter_map(|id| self.catalogue.products.get(&id))
             .map(|product| product.checked)
             .min()
     }

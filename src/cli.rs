@@ -905,9 +905,11 @@ async fn check_profiles(dir: &Path, fixtures: Option<&Path>) -> Result<bool, Fai
             let recordings: Vec<PathBuf> = std::fs::read_dir(fixtures)
                 .map_err(|e| Failure::Input(format!("{}: cannot list: {e}", fixtures.display())))?
                 .filter_map(|entry| entry.ok().map(|e| e.path()))
-                .filter(|path| fwsweep::recording::is_recording(path))
+                .filter(|path| fwsweep::recording::is_recording(path) || fwsweep::redfish::server::is_mockup(path))
                 .filter(|path| {
-                    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                    let stem = if path.is_dir() { path.file_name() } else { path.file_stem() }
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_default();
                     stem == profile.id || stem.strip_prefix(&profile.id).is_some_and(|rest| rest.starts_with('-') && rest[1..].chars().all(|c| c.is_ascii_digit()))
                 })
                 .collect();

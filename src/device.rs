@@ -198,6 +198,14 @@ pub struct Component {
     /// `installed` for running firmware; `previous` or `available` for images
     /// a BMC keeps beside it, which get no verdict.
     pub state: Option<&'static str>,
+    /// The release product this component is judged against, when it is
+    /// not the device profile's (a BMC's BIOS, NIC or its own firmware).
+    #[serde(skip)]
+    pub release_product: Option<String>,
+    /// The comparable part of `version` (`2.46` of `iLO 5 v2.46`), when
+    /// the reported text carries more.
+    #[serde(skip)]
+    pub release_version: Option<String>,
 }
 
 impl Component {
@@ -220,6 +228,8 @@ impl Component {
             software_id: None,
             related_item: None,
             state: None,
+            release_product: None,
+            release_version: None,
         }
     }
 }

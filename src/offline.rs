@@ -25,7 +25,7 @@ async fn identify_file(profiles: &ProfileSet, path: &Path, tenant: &str, site: &
     device.target_label = file_name.unwrap_or_default();
 
     if crate::redfish::server::is_mockup(path) {
-        return identify_mockup(device, path).await;
+        return identify_mockup(device, path, profiles).await;
     }
 
     let varbinds = match recording::load(path) {
@@ -51,7 +51,7 @@ async fn identify_file(profiles: &ProfileSet, path: &Path, tenant: &str, site: &
 
 /// Identifies a Redfish mockup folder with the crawl a live scan runs
 /// (without `$expand`, which a folder cannot answer).
-async fn identify_mockup(mut device: Device, path: &Path) -> Device {
+async fn identify_mockup(mut device: Device, path: &Path, profiles: &ProfileSet) -> Device {
     let mockup = match crate::redfish::server::load_mockup(path) {
         Ok(mockup) => mockup,
         Err(error) => {
@@ -61,7 +61,7 @@ async fn identify_mockup(mut device: Device, path: &Path) -> Device {
     };
     let root = mockup.service_root().clone();
     let observation = crate::redfish::crawl::crawl(&mockup, root, false).await;
-    apply_identity(&mut device, crate::redfish::inventory::identify(&observation), &[]);
+    apply_identity(&mut device, crate::redfish::inventory::identify(&observation, profiles), &[]);
     device.protocols = vec!["redfish"];
     device
 }

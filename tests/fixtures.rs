@@ -49,9 +49,14 @@ fn check(mismatches: &mut Vec<String>, recording: &str, field: &str, expected: &
 fn fixtures_match_expected_values() {
     let rows = expected_rows();
     assert!(!rows.is_empty(), "fixtures/expected/*.csv has no rows");
+    // SNMP recordings live in fixtures/snmp, Redfish mockup folders in fixtures/redfish.
     let files: Vec<String> = rows
         .iter()
-        .map(|row| repository().join("fixtures/snmp").join(&row.recording).to_str().unwrap().to_string())
+        .map(|row| {
+            let snmp = repository().join("fixtures/snmp").join(&row.recording);
+            let path = if snmp.exists() { snmp } else { repository().join("fixtures/redfish").join(&row.recording) };
+            path.to_str().unwrap().to_string()
+        })
         .collect();
     let mut args = vec!["identify", "--format", "json"];
     args.extend(files.iter().map(String::as_str));
@@ -116,6 +121,12 @@ fn every_fixture_is_listed() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|name| name.ends_with(".snmprec"))
         .collect();
+    let mockups = std::fs::read_dir(repository().join("fixtures/redfish"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("index.json").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned());
+    let on_disk: BTreeSet<String> = on_disk.into_iter().chain(mockups).collect();
     let unlisted: Vec<&String> = on_disk.difference(&listed).collect();
     assert!(unlisted.is_empty(), "fixtures without expected values: {unlisted:?}");
 }

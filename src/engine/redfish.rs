@@ -89,7 +89,7 @@ async fn read_bmc(context: &Context, address: SocketAddr, policy: &TlsPolicy, lo
         device.reason = Some(format!("the Redfish crawl did not finish within {:?} or was cancelled", context.settings.device_deadline));
         return Ok(device);
     };
-    apply_identity(&mut device, crate::redfish::inventory::identify(&observation), &[]);
+    apply_identity(&mut device, crate::redfish::inventory::identify(&observation, &context.profiles), &[]);
     device.protocols = vec!["redfish"];
     Ok(device)
 }

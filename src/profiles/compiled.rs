@@ -30,6 +30,32 @@ pub struct Profile {
     pub hostname: Option<Field>,
     pub components: Vec<Extractor>,
     pub entity_components: bool,
+    pub redfish: Option<RedfishRules>,
+}
+
+/// A profile's Redfish rules, compiled.
+#[derive(Debug)]
+pub struct RedfishRules {
+    pub vendor: Vec<Regex>,
+    pub product: Vec<Regex>,
+    pub bmc_product: Option<String>,
+    pub bmc_version: Option<Regex>,
+    pub components: Vec<RedfishComponentRule>,
+}
+
+#[derive(Debug)]
+pub struct RedfishComponentRule {
+    pub name: Regex,
+    pub kind: Option<ComponentKind>,
+    pub product: Option<String>,
+    pub version: Option<Regex>,
+}
+
+/// Keeps the named group `value`, else group 1, else the whole match.
+pub fn capture_value(regex: &Regex, text: &str) -> Option<String> {
+    let captures = regex.captures(text)?;
+    let matched = captures.name("value").or_else(|| captures.get(1)).or_else(|| captures.get(0))?;
+    clean_value(matched.as_str())
 }
 
 /// A named component and where its version comes from.
@@ -101,6 +127,10 @@ impl Profile {
     /// Checks sysObjectID and sysDescr conditions only; `oid_present` needs
     /// values that are fetched after this first pass.
     pub fn prematches(&self, sys_object_id: Option<&Oid>, sys_descr: &str) -> bool {
+        // A profile with Redfish rules only never claims an SNMP agent.
+        if self.sys_object_id.is_empty() && self.sys_descr.is_empty() && self.oid_present.is_empty() {
+            return false;
+        }
         if !self.sys_object_id.is_empty() {
             let Some(object_id) = sys_object_id else { return false };
             if !self.sys_object_id.iter().any(|prefix| object_id.starts_with(prefix)) {

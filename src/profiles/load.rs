@@ -158,11 +158,16 @@ impl Compiler<'_> {
             return Err(self.invalid(format!("id {:?} must be letters, digits, '-' or '_'", file.id)));
         }
         let matcher = &file.matcher;
-        if matcher.sys_object_id.is_empty() && matcher.sys_descr.is_empty() && matcher.oid_present.is_empty() {
+        let snmp_conditions = !(matcher.sys_object_id.is_empty() && matcher.sys_descr.is_empty() && matcher.oid_present.is_empty());
+        if !snmp_conditions && file.redfish.is_none() {
             return Err(self.invalid(
-                "[match] needs at least one of sys_object_id, sys_descr or oid_present".to_string(),
+                "[match] needs at least one of sys_object_id, sys_descr or oid_present (or the profile needs a [redfish] table)".to_string(),
             ));
         }
+        let redfish = match &file.redfish {
+            Some(spec) => Some(self.redfish(spec)?),
+            None => None,
+        };
         let version = match file.version {
             Some(spec) => Some(Extractor {
                 name: spec.component,
@@ -199,6 +204,33 @@ impl Compiler<'_> {
             hostname: file.hostname.map(|f| self.field("hostname", f)).transpose()?,
             components,
             entity_components: file.entity.components,
+            redfish,
+        })
+    }
+
+    fn redfish(&self, spec: &super::schema::RedfishSpec) -> Result<super::compiled::RedfishRules, ProfileError> {
+        use super::compiled::{RedfishComponentRule, RedfishRules};
+        if spec.vendor.is_empty() && spec.product.is_empty() {
+            return Err(self.invalid("[redfish] needs vendor or product regexes".to_string()));
+        }
+        let components = spec
+            .components
+            .iter()
+            .map(|rule| {
+                Ok(RedfishComponentRule {
+                    name: self.regex("redfish.component.name", &rule.name)?,
+                    kind: rule.kind,
+                    product: rule.product.clone(),
+                    version: rule.version.as_ref().map(|r| self.regex("redfish.component.version", r)).transpose()?,
+                })
+            })
+            .collect::<Result<Vec<_>, ProfileError>>()?;
+        Ok(RedfishRules {
+            vendor: self.regexes("redfish.vendor", &spec.vendor)?,
+            product: self.regexes("redfish.product", &spec.product)?,
+            bmc_product: spec.bmc_product.clone(),
+            bmc_version: spec.bmc_version.as_ref().map(|r| self.regex("redfish.bmc_version", r)).transpose()?,
+            components,
         })
     }
 

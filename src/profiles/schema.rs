@@ -20,7 +20,7 @@ pub struct ProfileFile {
     /// The release product whose known releases the versions belong to.
     pub release_product: Option<String>,
     pub version_scheme: Option<String>,
-    #[serde(rename = "match")]
+    #[serde(rename = "match", default)]
     pub matcher: MatchSpec,
     pub version: Option<VersionSpec>,
     pub model: Option<FieldSpec>,
@@ -30,6 +30,43 @@ pub struct ProfileFile {
     pub components: Vec<ComponentSpec>,
     #[serde(default)]
     pub entity: EntitySpec,
+    /// How the platform's BMC is recognised and read over Redfish.
+    pub redfish: Option<RedfishSpec>,
+}
+
+/// The Redfish side of a profile.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedfishSpec {
+    /// Regexes, any of which must match the service root's `Vendor` or the
+    /// system's `Manufacturer`; may be empty for services that name no
+    /// vendor, when `product` is set.
+    #[serde(default)]
+    pub vendor: Vec<Spanned<String>>,
+    /// Regexes, any of which must match the root's `Product` or the BMC
+    /// manager's `Model`, `Name` or `FirmwareVersion` (when set).
+    #[serde(default)]
+    pub product: Vec<Spanned<String>>,
+    /// The release product of the BMC firmware.
+    pub bmc_product: Option<String>,
+    /// Extracts the comparable version from the manager's FirmwareVersion
+    /// (group `value`, else 1), such as `2.46` from `iLO 5 v2.46`.
+    pub bmc_version: Option<Spanned<String>>,
+    /// Inventory items to classify or tie to a release product.
+    #[serde(default, rename = "component")]
+    pub components: Vec<RedfishComponentSpec>,
+}
+
+/// An inventory item rule: the first rule whose `name` matches applies.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedfishComponentSpec {
+    /// Regex on the item's Name (or Id when it has no Name).
+    pub name: Spanned<String>,
+    pub kind: Option<ComponentKind>,
+    pub product: Option<String>,
+    /// Extracts the comparable version from the item's Version.
+    pub version: Option<Spanned<String>>,
 }
 
 fn default_priority() -> i32 {

@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::crawl::{Observation, member_uris, normalise};
 use crate::device::{Component, ComponentKind, DeviceClass, Status};
 use crate::identify::Identity;
+use crate::profiles::{Profile, ProfileSet, capture_value};
 
 fn text(resource: &Value, property: &str) -> Option<String> {
     let value = resource.get(property)?.as_str()?.trim();
@@ -26,8 +27,74 @@ fn component(name: String, kind: ComponentKind, version: String, uri: &str) -> C
     component
 }
 
-/// Builds the identity of the server behind a BMC.
-pub fn identify(observation: &Observation) -> Identity {
+/// Builds the identity of the server behind a BMC, applying the Redfish
+/// rules of the profile that claims it.
+pub fn identify(observation: &Observation, profiles: &ProfileSet) -> Identity {
+    let mut identity = identify_generic(observation);
+    if let Some(profile) = select_profile(observation, profiles) {
+        apply_profile(profile, observation, &mut identity);
+    }
+    identity
+}
+
+/// Picks the profile whose Redfish vendor (and product, when given) rules
+/// match; higher priority wins.
+fn select_profile<'p>(observation: &Observation, profiles: &'p ProfileSet) -> Option<&'p Profile> {
+    let root = observation.resources.values().next()?;
+    let systems = resources(observation, "Systems");
+    let managers = resources(observation, "Managers");
+    let vendors: Vec<String> = [text(root, "Vendor"), systems.first().and_then(|(_, s)| text(s, "Manufacturer"))]
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut products: Vec<String> = text(root, "Product").into_iter().collect();
+    for (_, manager) in &managers {
+        products.extend(["Model", "Name", "FirmwareVersion"].iter().filter_map(|p| text(manager, p)));
+    }
+    profiles
+        .profiles
+        .iter()
+        .filter(|profile| {
+            profile.redfish.as_ref().is_some_and(|rules| {
+                (rules.vendor.is_empty() || rules.vendor.iter().any(|r| vendors.iter().any(|v| r.is_match(v))))
+                    && (rules.product.is_empty() || rules.product.iter().any(|r| products.iter().any(|p| r.is_match(p))))
+            })
+        })
+        .max_by_key(|profile| (profile.priority, profile.redfish.as_ref().map_or(0, |r| r.product.len())))
+}
+
+/// Names the profile, and ties the BMC firmware and matching inventory
+/// items to their release products with their comparable versions.
+fn apply_profile(profile: &Profile, observation: &Observation, identity: &mut Identity) {
+    let Some(rules) = &profile.redfish else { return };
+    identity.profile = Some(profile.id.clone());
+    identity.vendor = Some(profile.vendor.clone());
+    identity.class = Some(profile.class);
+    let manager_uris: Vec<String> = resources(observation, "Managers").into_iter().map(|(uri, _)| format!("redfish:{uri}")).collect();
+    for component in &mut identity.components {
+        // The manager's own firmware takes the BMC rules; inventory items
+        // take the first component rule whose name matches.
+        if manager_uris.contains(&component.source) {
+            component.release_product = rules.bmc_product.clone();
+            component.release_version = rules.bmc_version.as_ref().and_then(|r| capture_value(r, &component.version));
+            continue;
+        }
+        if let Some(rule) = rules.components.iter().find(|rule| rule.name.is_match(&component.name)) {
+            if let Some(kind) = rule.kind {
+                component.kind = kind;
+            }
+            component.release_product = rule.product.clone();
+            component.release_version = rule.version.as_ref().and_then(|r| capture_value(r, &component.version));
+        }
+    }
+    let manager = identity.components.iter().find(|c| manager_uris.contains(&c.source));
+    if let Some(manager) = manager {
+        identity.version = Some(manager.release_version.clone().unwrap_or_else(|| manager.version.clone()));
+    }
+}
+
+/// Builds the identity from standard Redfish resources alone.
+fn identify_generic(observation: &Observation) -> Identity {
     let root = observation.resources.values().next().cloned().unwrap_or(Value::Null);
     let systems = resources(observation, "Systems");
     let managers = resources(observation, "Managers");
