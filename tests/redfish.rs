@@ -336,3 +336,68 @@ fn corpus_mockups_conform() {
     // which no reported string can equal.
     assert!(output.status.success(), "Redfish firmware agreement below 99%:\n{report}");
 }
+
+/// Every corpus mockup served over HTTPS and scanned gives the components,
+/// model, serial and version that `identify` reads from the folder.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corpus_network_path_matches_identify() {
+    let Some(corpus) = corpus() else {
+        assert!(!required(), "../shared/corpus is missing, and CI=true makes that a failure");
+        eprintln!("skipped: ../shared/corpus is missing");
+        return;
+    };
+    let folders: Vec<std::path::PathBuf> = {
+        let mut list: Vec<_> = std::fs::read_dir(corpus.join("redfish")).unwrap().filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| server::is_mockup(p)).collect();
+        list.sort();
+        list
+    };
+    let addresses: Vec<SocketAddr> = (0..folders.len()).map(|i| format!("127.96.20.{}:8443", i + 1).parse().unwrap()).collect();
+    let certificate = server::self_signed(&addresses.iter().map(|a| a.ip()).collect::<Vec<_>>());
+    let mut servers = Vec::new();
+    for (folder, address) in folders.iter().zip(&addresses) {
+        let mockup = Arc::new(server::load_mockup(folder).unwrap());
+        servers.push(server::serve(*address, mockup, &certificate, options()).await.unwrap());
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = dir.path().join("credentials.toml");
+    std::fs::write(&credentials, format!(
+        "[[redfish]]\nname = \"lab\"\ntenants = [\"lab\"]\nuser = \"{USER}\"\npassword = \"env:LAB_BMC_PASSWORD\"\ntls_fingerprint = \"{}\"\n",
+        certificate.fingerprint
+    )).unwrap();
+    let range = format!("{}-{}", addresses[0].ip(), addresses[addresses.len() - 1].ip());
+    let scanned = blocking(move || {
+        std::process::Command::new(binary())
+            .env("LAB_BMC_PASSWORD", PASSWORD)
+            .args(["scan", &range, "--tenant", "lab", "--protocols", "redfish", "--https-port", "8443", "--format", "json", "--credentials"])
+            .arg(&credentials)
+            .output()
+            .unwrap()
+    })
+    .await;
+    let scanned = json_of(&scanned);
+    let offline_args: Vec<String> = ["identify", "--format", "json"].iter().map(|s| s.to_string())
+        .chain(folders.iter().map(|f| f.to_str().unwrap().to_string())).collect();
+    let offline = json_of(&fwsweep(&offline_args.iter().map(String::as_str).collect::<Vec<_>>()));
+
+    let mut differences = Vec::new();
+    for ((device, address), folder) in offline["devices"].as_array().unwrap().iter().zip(&addresses).zip(&folders) {
+        let live = scanned["devices"].as_array().unwrap().iter().find(|d| d["address"] == address.ip().to_string()).unwrap();
+        let name = folder.file_name().unwrap().to_string_lossy();
+        for field in ["profile", "vendor", "model", "serial", "version", "status"] {
+            if device[field] != live[field] {
+                differences.push(format!("{name} {field}: identify {} scan {}", device[field], live[field]));
+            }
+        }
+        let set = |d: &serde_json::Value| {
+            let mut list: Vec<String> = d["components"].as_array().unwrap().iter().map(|c| format!("{}={}", c["name"], c["version"])).collect();
+            list.sort();
+            list
+        };
+        if set(device) != set(live) {
+            differences.push(format!("{name} components: identify {:?} scan {:?}", set(device), set(live)));
+        }
+    }
+    let open: u64 = servers.iter().map(|s| s.stats.open_sessions()).sum();
+    assert_eq!(open, 0, "every session was deleted");
+    assert!(differences.is_empty(), "the HTTPS path differs from identify:\n{}", differences.join("\n"));
+}
