@@ -687,16 +687,24 @@ fn redfish_config(args: &SimulateArgs, mockups: Vec<Arc<Mockup>>) -> Result<simu
 
 async fn demo(args: DemoArgs, verbose: u8) -> Result<bool, Failure> {
     let network = fwsweep::demo::network().map_err(|e| Failure::Run(e.to_string()))?;
-    let simulator = simulate::start(&network.config, network.recordings.clone())
+    let redfish = (!network.mockups.is_empty()).then(|| simulate::RedfishConfig {
+        port: fwsweep::demo::DEMO_HTTPS_PORT,
+        options: ServerOptions::new(fwsweep::demo::DEMO_REDFISH_USER, simulate::SIMULATED_REDFISH_PASSWORD),
+        mockups: network.mockups.clone(),
+    });
+    let simulator = simulate::start_with_redfish(&network.config, network.recordings.clone(), redfish)
         .await
         .map_err(|e| Failure::Run(format!("cannot start the demo network: {e}")))?;
-    eprintln!(
-        "fwsweep demo: {} simulated devices for {} customers on {}-{} (UDP {}), sweeping...",
+    let credentials = network.credentials(simulator.certificate_fingerprint.as_deref());
+    let _ = writeln!(
+        std::io::stderr(),
+        "fwsweep demo: {} simulated devices for {} customers on {}-{} (SNMP on UDP {}, Redfish on TCP {}), sweeping...",
         network.devices.len(),
-        network.credentials().snmp.len() - 1,
+        credentials.redfish.len(),
         simulator.endpoints.first().map(|e| e.address.ip().to_string()).unwrap_or_default(),
         simulator.endpoints.last().map(|e| e.address.ip().to_string()).unwrap_or_default(),
         fwsweep::demo::DEMO_PORT,
+        fwsweep::demo::DEMO_HTTPS_PORT,
     );
     let profiles = load_profiles(&args.output.profiles)?;
     let settings = ScanSettings {
@@ -707,10 +715,10 @@ async fn demo(args: DemoArgs, verbose: u8) -> Result<bool, Failure> {
         probe_window: 4096,
         probe_rate: 5000,
         protocols: vec![Protocol::Snmp],
-        redfish: RedfishSettings::default(),
+        redfish: RedfishSettings { https_port: fwsweep::demo::DEMO_HTTPS_PORT, ..RedfishSettings::default() },
     };
     let targets = Box::new(network.targets().into_iter());
-    let findings = run_sweep(targets, profiles, network.credentials(), settings, &args.output, verbose).await;
+    let findings = run_sweep(targets, profiles, credentials, settings, &args.output, verbose).await;
     drop(simulator);
     findings
 }

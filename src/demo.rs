@@ -13,11 +13,17 @@ use crate::targets::{Host, Target};
 /// Where the demo network lives; away from `simulate`'s default so both can run.
 pub const DEMO_FIRST_ADDRESS: Ipv4Addr = Ipv4Addr::new(127, 78, 0, 1);
 pub const DEMO_PORT: u16 = 16161;
+/// The HTTPS port of the demo's Redfish services.
+pub const DEMO_HTTPS_PORT: u16 = 16443;
+/// The user the demo's Redfish services accept; the password is the
+/// simulator's fixed, public one.
+pub const DEMO_REDFISH_USER: &str = "admin";
 /// The community the demo agents answer.
 pub const DEMO_COMMUNITY: &str = "public";
 
 /// One device of the demo network: which recording plays it and where it
-/// belongs. `recording` is `silent` for an address that never answers.
+/// belongs. `recording` is `silent` for an address that never answers, and
+/// `redfish:NAME` for a BMC served from `fixtures/redfish/NAME`.
 #[derive(Debug, Clone)]
 pub struct DemoDevice {
     pub recording: String,
@@ -31,6 +37,7 @@ pub struct DemoDevice {
 pub struct DemoNetwork {
     pub config: SimulatorConfig,
     pub recordings: Vec<ServedRecording>,
+    pub mockups: Vec<Arc<crate::redfish::server::Mockup>>,
     pub devices: Vec<DemoDevice>,
 }
 
@@ -63,10 +70,21 @@ pub fn network() -> Result<DemoNetwork, DemoError> {
         });
     }
 
-    // Devices are served one address each, in table order; silent rows last.
-    devices.sort_by_key(|d| d.recording == "silent");
+    // Devices are served one address each, in table order: SNMP agents,
+    // then silent addresses, then Redfish services.
+    devices.sort_by_key(|d| (d.recording.starts_with("redfish:"), d.recording == "silent"));
+    let mut mockups = Vec::new();
+    for device in devices.iter().filter(|d| d.recording.starts_with("redfish:")) {
+        let name = &device.recording["redfish:".len()..];
+        let prefix = format!("fixtures/redfish/{name}/");
+        let files = crate::embedded::DEMO_MOCKUPS
+            .iter()
+            .filter_map(|(path, text)| path.strip_prefix(prefix.as_str()).map(|relative| (relative, *text)));
+        let mockup = crate::redfish::server::mockup_from_files(name, files).map_err(DemoError)?;
+        mockups.push(Arc::new(mockup));
+    }
     let mut recordings = Vec::new();
-    for device in devices.iter().filter(|d| d.recording != "silent") {
+    for device in devices.iter().filter(|d| d.recording != "silent" && !d.recording.starts_with("redfish:")) {
         let text = recordings_by_name
             .get(&device.recording)
             .ok_or_else(|| DemoError(format!("network.csv names {}, which fixtures/snmp lacks", device.recording)))?;
@@ -77,7 +95,7 @@ pub fn network() -> Result<DemoNetwork, DemoError> {
         let varbinds = parsed.varbinds;
         recordings.push(ServedRecording { name: device.recording.clone(), varbinds: Arc::new(varbinds) });
     }
-    let silent = devices.len() - recordings.len();
+    let silent = devices.iter().filter(|d| d.recording == "silent").count();
     Ok(DemoNetwork {
         config: SimulatorConfig {
             first_address: DEMO_FIRST_ADDRESS,
@@ -90,6 +108,7 @@ pub fn network() -> Result<DemoNetwork, DemoError> {
             silent,
         },
         recordings,
+        mockups,
         devices,
     })
 }
@@ -106,15 +125,21 @@ impl DemoNetwork {
                 let mut target = Target::new(&device.tenant, &device.site, Host::Address(address));
                 target.name = Some(device.name.clone());
                 target.credentials = device.credentials.clone();
-                target.port = Some(DEMO_PORT);
+                if device.recording.starts_with("redfish:") {
+                    target.protocols = Some(vec![crate::targets::Protocol::Redfish]);
+                    target.port = Some(DEMO_HTTPS_PORT);
+                } else {
+                    target.port = Some(DEMO_PORT);
+                }
                 target
             })
             .collect()
     }
 
-    /// One community per tenant, as an MSP keeps them, plus a retired one of
-    /// acme's that one demo device still lists, to show `auth-failed`.
-    pub fn credentials(&self) -> Credentials {
+    /// One community and one BMC login per tenant, as an MSP keeps them, plus
+    /// a retired community of acme's that one demo device still lists, to
+    /// show `auth-failed`. The BMC logins pin the simulator's certificate.
+    pub fn credentials(&self, certificate_fingerprint: Option<&str>) -> Credentials {
         let mut tenants: Vec<String> = self.devices.iter().map(|d| d.tenant.clone()).collect();
         tenants.sort();
         tenants.dedup();
@@ -129,6 +154,21 @@ impl DemoNetwork {
             .map(|tenant| community(&format!("{tenant}-v2c"), vec![tenant.clone()], DEMO_COMMUNITY))
             .collect();
         sets.push(community("legacy-community", vec!["acme".to_string()], "retired-2019"));
-        Credentials { snmp: sets, redfish: Vec::new() }
+        let pin = certificate_fingerprint.and_then(|f| crate::redfish::tls::parse_fingerprint(f).ok());
+        let redfish = tenants
+            .iter()
+            .map(|tenant| crate::credentials::RedfishCredential {
+                name: format!("{tenant}-bmc"),
+                tenants: vec![tenant.clone()],
+                origin: "demo".to_string(),
+                login: Ok(crate::redfish::client::RedfishLogin {
+                    user: DEMO_REDFISH_USER.to_string(),
+                    password: Secret::new(crate::simulate::SIMULATED_REDFISH_PASSWORD.to_string()),
+                    basic: false,
+                }),
+                tls_fingerprint: pin,
+            })
+            .collect();
+        Credentials { snmp: sets, redfish }
     }
 }

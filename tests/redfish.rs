@@ -129,6 +129,8 @@ async fn scan_reads_inventory_with_pinned_certificate() {
     let b = bmc.clone();
     let device = device_of(&blocking(move || b.scan(&b.pinned(), &[])).await);
     assert_eq!(device["status"], "ok", "{device}");
+    assert_eq!(device["tenant"], "lab");
+    assert_eq!(device["site"], "default");
     assert_eq!(device["tls"], "pinned");
     assert_eq!(device["credential"], "lab-bmc");
     assert_eq!(device["protocols"], json!(["redfish"]));

@@ -40,13 +40,10 @@ pub(super) async fn scan(context: &Context, target: Target, only_redfish: bool) 
             None if target.insecure => TlsPolicy::Insecure,
             None => TlsPolicy::Verified { extra_roots_pem: context.settings.redfish.ca_pem.clone() },
         };
-        match read_bmc(context, address, &policy, &login).await {
+        match read_bmc(context, address, &policy, &login, device.clone()).await {
             Ok(mut read) => {
                 read.credential = Some(name);
                 read.tls = Some(policy.label());
-                read.merge_key = device.merge_key;
-                read.name = device.name.clone();
-                read.target_label = device.target_label.clone();
                 return context.finish(read);
             }
             Err(error) => {
@@ -66,8 +63,15 @@ pub(super) async fn scan(context: &Context, target: Target, only_redfish: bool) 
     context.finish(device);
 }
 
-/// Logs in, crawls within the device deadline, and logs out whatever happened.
-async fn read_bmc(context: &Context, address: SocketAddr, policy: &TlsPolicy, login: &RedfishLogin) -> Result<Device, FetchError> {
+/// Logs in, crawls within the device deadline, and logs out whatever
+/// happened; fills `device`, the target's row.
+async fn read_bmc(
+    context: &Context,
+    address: SocketAddr,
+    policy: &TlsPolicy,
+    login: &RedfishLogin,
+    mut device: Device,
+) -> Result<Device, FetchError> {
     let settings = ClientSettings { timeout: context.settings.policy.timeout.max(std::time::Duration::from_secs(5)), max_in_flight: context.settings.redfish.max_in_flight };
     let mut client = Client::new(address, policy, settings)?;
     let root = client.root().await?;
@@ -82,8 +86,6 @@ async fn read_bmc(context: &Context, address: SocketAddr, policy: &TlsPolicy, lo
     };
     client.logout().await;
 
-    let mut device = Device::empty("", "", Some(address.ip()), Status::NotScanned);
-    device.port = Some(address.port());
     let Some(observation) = outcome else {
         device.status = Status::Partial;
         device.reason = Some(format!("the Redfish crawl did not finish within {:?} or was cancelled", context.settings.device_deadline));

@@ -151,6 +151,23 @@ pub fn load_mockup(dir: &Path) -> Result<Mockup, MockupError> {
     Ok(Mockup { name, resources })
 }
 
+/// Builds a mockup from files given in memory (the demo's, built into the
+/// binary): each path is relative to the mockup folder and ends in
+/// `index.json`, such as `Systems/1/index.json`.
+pub fn mockup_from_files<'a>(name: &str, files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Mockup, String> {
+    let mut resources = HashMap::new();
+    for (path, text) in files {
+        let folder = path.strip_suffix("index.json").ok_or_else(|| format!("{name}/{path}: not an index.json"))?.trim_end_matches('/');
+        let uri = if folder.is_empty() { SERVICE_ROOT.to_string() } else { format!("{SERVICE_ROOT}/{folder}") };
+        let body: Value = serde_json::from_str(text).map_err(|e| format!("{name}/{path}: {e}"))?;
+        resources.insert(lookup_key(&uri), Resource { uri, body });
+    }
+    if !resources.contains_key(&lookup_key(SERVICE_ROOT)) {
+        return Err(format!("{name}: no index.json for the service root"));
+    }
+    Ok(Mockup { name: name.to_string(), resources })
+}
+
 fn read_json(path: &Path) -> Result<Value, MockupError> {
     let text = std::fs::read(path).map_err(|source| MockupError::Read { path: path.to_path_buf(), source })?;
     serde_json::from_slice(&text).map_err(|source| MockupError::Json { path: path.to_path_buf(), source })
