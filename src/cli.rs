@@ -298,6 +298,13 @@ struct RecordArgs {
     /// Extra vendor profile folder (repeatable).
     #[arg(long = "profiles", value_name = "DIR")]
     profiles: Vec<PathBuf>,
+    /// Print the SHA-256 fingerprint of the certificate the BMC presents on
+    /// --https-port, for pinning, instead of recording SNMP.
+    #[arg(long)]
+    fingerprint: bool,
+    /// HTTPS port for --fingerprint.
+    #[arg(long, default_value_t = 443, value_name = "N")]
+    https_port: u16,
 }
 
 #[derive(Args)]
@@ -773,6 +780,18 @@ async fn record(args: RecordArgs) -> Result<(), Failure> {
             .ok_or_else(|| Failure::Run(format!("cannot resolve host name {name:?}")))?,
         _ => return Err(Failure::Input(format!("record takes one address or host name, not {:?}", args.target))),
     };
+    if args.fingerprint {
+        let address = std::net::SocketAddr::new(host.ip(), args.https_port);
+        let fingerprint = fwsweep::redfish::client::peer_fingerprint(address, args.timeout)
+            .await
+            .map_err(|e| Failure::Run(format!("cannot read the certificate of {address}: {e}")))?;
+        let _ = writeln!(std::io::stdout(), "{fingerprint}");
+        let _ = writeln!(
+            std::io::stderr(),
+            "fwsweep: pin it with tls_fingerprint in the inventory row or the [[redfish]] set; check it against the BMC's own display before trusting it"
+        );
+        return Ok(());
+    }
     let target = Target::new(&args.tenant, "default", fwsweep::targets::Host::Address(host.ip()));
     let candidates = fwsweep::engine::credential_candidates(&credentials, &target).map_err(Failure::Input)?;
     let policy = RequestPolicy { timeout: args.timeout, retries: args.retries };

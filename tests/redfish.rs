@@ -403,3 +403,13 @@ async fn corpus_network_path_matches_identify() {
     assert_eq!(open, 0, "every session was deleted");
     assert!(differences.is_empty(), "the HTTPS path differs from identify:\n{}", differences.join("\n"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_prints_certificate_fingerprint() {
+    let bmc = Arc::new(start_bmc("127.96.8.1:8443", options()).await);
+    let b = bmc.clone();
+    let output = blocking(move || fwsweep(&["record", "127.96.8.1", "--fingerprint", "--https-port", "8443"])).await;
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), b.certificate.fingerprint);
+    assert_eq!(bmc.server.stats.sessions_created.load(std::sync::atomic::Ordering::SeqCst), 0, "no login");
+}

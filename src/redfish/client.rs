@@ -160,6 +160,30 @@ impl Source for Client {
     }
 }
 
+/// Connects to a BMC without trusting anything and returns the SHA-256
+/// fingerprint of the certificate it presents, for pinning. Sends one
+/// unauthenticated GET of the service root and no credentials.
+pub async fn peer_fingerprint(address: SocketAddr, timeout: Duration) -> Result<String, FetchError> {
+    let config = client_config(&TlsPolicy::Insecure).map_err(FetchError::Other)?;
+    let http = reqwest::Client::builder()
+        .tls_backend_preconfigured(config)
+        .tls_info(true)
+        .timeout(timeout)
+        .build()
+        .map_err(|e| FetchError::Other(format!("cannot build the HTTPS client: {e}")))?;
+    let host = match address {
+        SocketAddr::V4(v4) => format!("{}:{}", v4.ip(), v4.port()),
+        SocketAddr::V6(v6) => format!("[{}]:{}", v6.ip(), v6.port()),
+    };
+    let response = http.get(format!("https://{host}/redfish/v1/")).send().await.map_err(|e| transport_error(&e))?;
+    let certificate = response
+        .extensions()
+        .get::<reqwest::tls::TlsInfo>()
+        .and_then(|info| info.peer_certificate())
+        .ok_or_else(|| FetchError::Other("the server presented no certificate".to_string()))?;
+    Ok(super::tls::format_fingerprint(&super::tls::fingerprint_of(certificate)))
+}
+
 /// Maps a transport error to the scan's outcomes, looking through its
 /// source chain for TLS and socket errors.
 fn transport_error(error: &reqwest::Error) -> FetchError {
