@@ -78,6 +78,7 @@ pub struct Source {
     pub regex: Option<Regex>,
     pub template: Option<String>,
     pub replace: Vec<(Regex, String)>,
+    pub map: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -241,7 +242,11 @@ impl Source {
         for (pattern, replacement) in &self.replace {
             text = pattern.replace_all(&text, replacement.as_str()).into_owned();
         }
-        clean_value(&text)
+        let text = clean_value(&text)?;
+        match &self.map {
+            Some(map) => map.get(&text).cloned(),
+            None => Some(text),
+        }
     }
 }
 

@@ -315,7 +315,7 @@ impl Compiler<'_> {
             .iter()
             .map(|(pattern, replacement)| Ok((self.regex(field, pattern)?, replacement.clone())))
             .collect::<Result<Vec<_>, ProfileError>>()?;
-        Ok(Source { kind, regex, template: spec.template.clone(), replace })
+        Ok(Source { kind, regex, template: spec.template.clone(), replace, map: spec.map.clone() })
     }
 }
 

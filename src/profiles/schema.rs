@@ -117,6 +117,10 @@ pub struct SourceSpec {
     /// Regex replacements applied in order after extraction.
     #[serde(default)]
     pub replace: Vec<(Spanned<String>, String)>,
+    /// A lookup table applied last: the value becomes the table's entry for
+    /// it, and a value the table lacks gives no value (for sysObjectIDs and
+    /// enumerations, such as `{ "1.3.6.1.4.1.9.1.1208" = "cat29xxStack" }`).
+    pub map: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// A value with alternatives: the first source that yields text wins.
