@@ -183,12 +183,20 @@ fn ctrl_c_writes_results_gathered_so_far() {
     let _simulation = Simulation::start(dir.path(), "127.91.12.1", 1161, &["--silent", "50"]);
     let output_dir = tempfile::tempdir().unwrap();
     let report = output_dir.path().join("partial.json");
-    let child = Command::new(binary())
-        .args(["scan", "127.91.12.0/22", "--snmp-port", "1161", "--timeout", "5s", "--retries", "3"])
+    let mut child = Command::new(binary())
+        .args(["-v", "scan", "127.91.12.0/22", "--snmp-port", "1161", "--timeout", "5s", "--retries", "3"])
         .args(["--probe-rate", "200", "--format", "json", "--output", report.to_str().unwrap()])
+        .env("NO_COLOR", "1")
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // The Ctrl-C handler is in place once the sweep logs its start; a signal
+    // before that would end the process the default way.
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stderr));
+    assert!(lines.by_ref().any(|line| line.is_ok_and(|l| l.contains("sweep started"))), "the sweep never started");
+    std::thread::spawn(move || lines.for_each(drop));
+    std::thread::sleep(std::time::Duration::from_millis(1000));
     // SAFETY: kill() with a valid child PID and SIGINT has no memory effects.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let status = child.wait_with_output().unwrap().status;
