@@ -628,12 +628,6 @@ async fn simulate(args: SimulateArgs) -> Result<(), Failure> {
         simulate::SimulateError::Bind { .. } => Failure::Run(e.to_string()),
         other => Failure::Input(other.to_string()),
     })?;
-    let mut stdout = std::io::stdout().lock();
-    for endpoint in &simulator.endpoints {
-        let _ = writeln!(stdout, "{},{}", endpoint.address.ip(), endpoint.recording.as_deref().unwrap_or("silent"));
-    }
-    let _ = stdout.flush();
-    drop(stdout);
     // A caller that reads only the address lines may close stderr; the
     // simulator must keep serving, so write errors are ignored here.
     let mut stderr = std::io::stderr().lock();
@@ -663,6 +657,14 @@ async fn simulate(args: SimulateArgs) -> Result<(), Failure> {
         )
     };
     drop(stderr);
+    // The address lines come last: a caller that has read them can rely on
+    // the messages above (the fingerprint) being written already.
+    let mut stdout = std::io::stdout().lock();
+    for endpoint in &simulator.endpoints {
+        let _ = writeln!(stdout, "{},{}", endpoint.address.ip(), endpoint.recording.as_deref().unwrap_or("silent"));
+    }
+    let _ = stdout.flush();
+    drop(stdout);
     tokio::select! {
         () = simulator.wait() => Ok(()),
         _ = tokio::signal::ctrl_c() => Ok(()),
