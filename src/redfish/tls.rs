@@ -77,11 +77,11 @@ pub fn client_config(policy: &TlsPolicy) -> Result<rustls::ClientConfig, String>
         }
         TlsPolicy::Pinned(fingerprint) => builder
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(PinnedCertificate { fingerprint: *fingerprint, provider }))
+            .with_custom_certificate_verifier(Arc::new(CertificateCheck { fingerprint: Some(*fingerprint), provider }))
             .with_no_client_auth(),
         TlsPolicy::Insecure => builder
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AnyCertificate { provider }))
+            .with_custom_certificate_verifier(Arc::new(CertificateCheck { fingerprint: None, provider }))
             .with_no_client_auth(),
     };
     Ok(config)
@@ -108,17 +108,18 @@ fn rustls_pemfile_certs(reader: &mut dyn std::io::BufRead) -> Result<Vec<Certifi
         .map_err(|e| format!("invalid PEM certificate: {e}"))
 }
 
-/// Accepts one leaf certificate by fingerprint and still verifies the
-/// handshake signature, so the server must hold the matching key. Chain,
-/// expiry and name are not checked: BMC certificates are self-signed,
-/// often expired and named after the factory host name.
+/// Accepts one leaf certificate by fingerprint, or any certificate when no
+/// fingerprint is given (a target marked insecure), and in both cases still
+/// verifies the handshake signature, so the server must hold the key it
+/// presents. Chain, expiry and name are not checked: BMC certificates are
+/// self-signed, often expired and named after the factory host name.
 #[derive(Debug)]
-struct PinnedCertificate {
-    fingerprint: [u8; 32],
+struct CertificateCheck {
+    fingerprint: Option<[u8; 32]>,
     provider: Arc<CryptoProvider>,
 }
 
-impl ServerCertVerifier for PinnedCertificate {
+impl ServerCertVerifier for CertificateCheck {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -127,43 +128,12 @@ impl ServerCertVerifier for PinnedCertificate {
         _ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        if fingerprint_of(end_entity.as_ref()) == self.fingerprint {
-            Ok(ServerCertVerified::assertion())
-        } else {
-            Err(rustls::Error::InvalidCertificate(rustls::CertificateError::ApplicationVerificationFailure))
+        match self.fingerprint {
+            Some(pin) if fingerprint_of(end_entity.as_ref()) != pin => {
+                Err(rustls::Error::InvalidCertificate(rustls::CertificateError::ApplicationVerificationFailure))
+            }
+            _ => Ok(ServerCertVerified::assertion()),
         }
-    }
-
-    fn verify_tls12_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
-    }
-
-    fn verify_tls13_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider.signature_verification_algorithms.supported_schemes()
-    }
-}
-
-/// Accepts any certificate (targets explicitly marked insecure), still
-/// checking that the server holds the key it presents.
-#[derive(Debug)]
-struct AnyCertificate {
-    provider: Arc<CryptoProvider>,
-}
-
-impl ServerCertVerifier for AnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
     }
 
     fn verify_tls12_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {

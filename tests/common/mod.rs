@@ -21,6 +21,17 @@ pub fn corpus() -> Option<PathBuf> {
     path.is_dir().then_some(path)
 }
 
+/// The shared corpus, or `None` after printing why the test is skipped;
+/// in CI a missing corpus fails the test instead.
+pub fn corpus_or_skip() -> Option<PathBuf> {
+    let found = corpus();
+    if found.is_none() {
+        assert!(!required(), "../shared/corpus is missing, and CI=true makes that a failure");
+        eprintln!("skipped: ../shared/corpus is missing");
+    }
+    found
+}
+
 /// Tells whether a missing peer or data set must fail the test (in CI)
 /// rather than skip it.
 pub fn required() -> bool {
