@@ -30,6 +30,10 @@ for ((i = 0; i < ANSWERING; i++)); do
   source=${FIXTURES[$((i % ${#FIXTURES[@]}))]}
   cp "$source" "$WORK/$(printf '%05d' "$i")-$(basename "$source")"
 done
+# Created before the simulator starts, so the wait loop never reads a
+# file that does not exist yet.
+: >"$WORK/addresses.txt"
+: >"$WORK/simulate.log"
 "$BIN" simulate --recordings "$WORK" --address "$FIRST" --port "$PORT" \
   --latency "$LATENCY" --silent "$SILENT" >"$WORK/addresses.txt" 2>"$WORK/simulate.log" &
 SIM_PID=$!
