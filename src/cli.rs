@@ -161,7 +161,7 @@ struct ScanArgs {
     /// UDP port of the SNMP agents.
     #[arg(long, default_value_t = 161, value_name = "N")]
     snmp_port: u16,
-    /// Protocols to scan, comma-separated: snmp, redfish. Inventory rows
+    /// Protocols to scan, comma-separated: snmp, redfish, sip. Inventory rows
     /// may name their own.
     #[arg(long, value_delimiter = ',', default_value = "snmp")]
     protocols: Vec<String>,
@@ -177,6 +177,9 @@ struct ScanArgs {
     /// Never use Redfish $expand, even where the service offers it.
     #[arg(long)]
     no_expand: bool,
+    /// UDP and TCP port of the phones' SIP service.
+    #[arg(long, default_value_t = 5060, value_name = "N")]
+    sip_port: u16,
     /// Targets to leave out, in the TARGET forms (repeatable).
     #[arg(long, value_name = "TARGET")]
     exclude: Vec<String>,
@@ -220,9 +223,13 @@ struct IdentifyArgs {
 #[derive(Args)]
 struct SimulateArgs {
     /// Folder of .snmprec (or .snmpwalk) recordings, served in file-name order,
-    /// and Redfish mockup folders (subfolders with an index.json), served after them.
+    /// then Redfish mockup folders (subfolders with an index.json) and saved
+    /// SIP answers (.sip files), served after them.
     #[arg(long, value_name = "DIR")]
     recordings: PathBuf,
+    /// UDP and TCP port every simulated phone answers SIP OPTIONS on.
+    #[arg(long, default_value_t = 5060, value_name = "N")]
+    sip_port: u16,
     /// First address; each recording gets the next one (must be in 127.0.0.0/8).
     #[arg(long, default_value = "127.77.0.1")]
     address: Ipv4Addr,
@@ -394,7 +401,7 @@ async fn scan(args: ScanArgs, verbose: u8) -> Result<bool, Failure> {
     let protocols = args
         .protocols
         .iter()
-        .map(|name| Protocol::parse(name).ok_or_else(|| Failure::Input(format!("--protocols: {name:?} is not snmp or redfish"))))
+        .map(|name| Protocol::parse(name).ok_or_else(|| Failure::Input(format!("--protocols: {name:?} is not snmp, redfish or sip"))))
         .collect::<Result<Vec<_>, _>>()?;
     let ca_pem = match &args.ca_file {
         Some(path) => Some(std::fs::read(path).map_err(|e| Failure::Input(format!("{}: cannot read: {e}", path.display())))?),
@@ -431,6 +438,7 @@ async fn scan(args: ScanArgs, verbose: u8) -> Result<bool, Failure> {
         probe_window: args.probe_window.max(1),
         probe_rate: args.probe_rate.max(1),
         protocols,
+        sip_port: args.sip_port,
         redfish: RedfishSettings {
             https_port: args.https_port,
             max_in_flight: args.redfish_connections.max(1),
@@ -591,7 +599,11 @@ async fn identify(args: IdentifyArgs) -> Result<bool, Failure> {
             let mut inside: Vec<PathBuf> = std::fs::read_dir(path)
                 .map_err(|e| Failure::Input(format!("{}: cannot list: {e}", path.display())))?
                 .filter_map(|entry| entry.ok().map(|e| e.path()))
-                .filter(|p| fwsweep::recording::is_recording(p) || fwsweep::redfish::server::is_mockup(p))
+                .filter(|p| {
+                    fwsweep::recording::is_recording(p)
+                        || fwsweep::recording::is_sip_recording(p)
+                        || fwsweep::redfish::server::is_mockup(p)
+                })
                 .collect();
             inside.sort();
             files.extend(inside);
@@ -611,7 +623,8 @@ async fn simulate(args: SimulateArgs) -> Result<(), Failure> {
     if args.page_size == Some(0) {
         return Err(Failure::Input("--page-size must be at least 1".to_string()));
     }
-    let (recordings, mockups) = simulate::load_folder(&args.recordings).map_err(|e| Failure::Input(e.to_string()))?;
+    let simulate::Folder { recordings, mockups, phones } =
+        simulate::load_folder(&args.recordings).map_err(|e| Failure::Input(e.to_string()))?;
     let redfish = if mockups.is_empty() { None } else { Some(redfish_config(&args, mockups)?) };
     let config = SimulatorConfig {
         first_address: args.address,
@@ -622,9 +635,10 @@ async fn simulate(args: SimulateArgs) -> Result<(), Failure> {
         seed: args.seed,
         replicate: args.replicate,
         silent: args.silent,
+        sip_port: args.sip_port,
     };
     let uses_default_password = redfish.is_some() && args.redfish_password_env.is_none();
-    let simulator = simulate::start_with_redfish(&config, recordings, redfish).await.map_err(|e| match e {
+    let simulator = simulate::start_all(&config, recordings, redfish, phones).await.map_err(|e| match e {
         simulate::SimulateError::Bind { .. } => Failure::Run(e.to_string()),
         other => Failure::Input(other.to_string()),
     })?;
@@ -724,6 +738,7 @@ async fn demo(args: DemoArgs, verbose: u8) -> Result<bool, Failure> {
         probe_window: 4096,
         probe_rate: 5000,
         protocols: vec![Protocol::Snmp],
+        sip_port: fwsweep::demo::DEMO_SIP_PORT,
         redfish: RedfishSettings { https_port: fwsweep::demo::DEMO_HTTPS_PORT, ..RedfishSettings::default() },
     };
     let targets = Box::new(network.targets().into_iter());
@@ -934,7 +949,11 @@ async fn check_profiles(dir: &Path, fixtures: Option<&Path>) -> Result<bool, Fai
             let recordings: Vec<PathBuf> = std::fs::read_dir(fixtures)
                 .map_err(|e| Failure::Input(format!("{}: cannot list: {e}", fixtures.display())))?
                 .filter_map(|entry| entry.ok().map(|e| e.path()))
-                .filter(|path| fwsweep::recording::is_recording(path) || fwsweep::redfish::server::is_mockup(path))
+                .filter(|path| {
+                    fwsweep::recording::is_recording(path)
+                        || fwsweep::recording::is_sip_recording(path)
+                        || fwsweep::redfish::server::is_mockup(path)
+                })
                 .filter(|path| {
                     let stem = if path.is_dir() { path.file_name() } else { path.file_stem() }
                         .map(|s| s.to_string_lossy().into_owned())

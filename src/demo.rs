@@ -13,6 +13,8 @@ use crate::targets::{Host, Target};
 /// Where the demo network lives; away from `simulate`'s default so both can run.
 pub const DEMO_FIRST_ADDRESS: Ipv4Addr = Ipv4Addr::new(127, 78, 0, 1);
 pub const DEMO_PORT: u16 = 16161;
+/// The port of the demo phones' SIP service.
+pub const DEMO_SIP_PORT: u16 = 15060;
 /// The HTTPS port of the demo's Redfish services.
 pub const DEMO_HTTPS_PORT: u16 = 16443;
 /// The user the demo's Redfish services accept; the password is the
@@ -106,6 +108,7 @@ pub fn network() -> Result<DemoNetwork, DemoError> {
             seed: 1,
             replicate: 1,
             silent,
+            sip_port: DEMO_SIP_PORT,
         },
         recordings,
         mockups,

@@ -258,6 +258,8 @@ pub struct Device {
     pub hostname: Option<String>,
     pub sys_descr: Option<String>,
     pub sys_object_id: Option<String>,
+    /// The SIP `User-Agent` (or `Server`) header, as the phone sent it.
+    pub user_agent: Option<String>,
     pub version: Option<String>,
     pub verdict: Option<Verdict>,
     pub components: Vec<Component>,
@@ -297,6 +299,7 @@ impl Device {
             hostname: None,
             sys_descr: None,
             sys_object_id: None,
+            user_agent: None,
             version: None,
             verdict: None,
             components: Vec::new(),

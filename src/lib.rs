@@ -20,6 +20,7 @@ pub mod recording;
 pub mod releases;
 pub mod report;
 pub mod simulate;
+pub mod sip;
 pub mod snmp;
 pub mod targets;
 

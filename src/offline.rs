@@ -27,6 +27,9 @@ async fn identify_file(profiles: &ProfileSet, path: &Path, tenant: &str, site: &
     if crate::redfish::server::is_mockup(path) {
         return identify_mockup(device, path, profiles).await;
     }
+    if path.extension().is_some_and(|e| e == "sip") {
+        return identify_sip(device, path, profiles);
+    }
 
     let varbinds = match recording::load(path) {
         Ok(varbinds) => varbinds,
@@ -66,6 +69,26 @@ async fn identify_mockup(mut device: Device, path: &Path, profiles: &ProfileSet)
     device
 }
 
+/// Identifies a saved SIP answer.
+fn identify_sip(mut device: Device, path: &Path, profiles: &ProfileSet) -> Device {
+    let text = match std::fs::read(path) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(error) => {
+            device.reason = Some(format!("{}: cannot read: {error}", path.display()));
+            return device;
+        }
+    };
+    device.protocols = vec!["sip"];
+    match crate::sip::message::Response::parse(&text) {
+        Ok(response) => apply_identity(&mut device, crate::sip::identify::identify(&response, profiles), &[]),
+        Err(malformed) => {
+            device.status = Status::Unidentified;
+            device.reason = Some(format!("{}: {malformed}", path.display()));
+        }
+    }
+    device
+}
+
 /// Copies what identification learned into a result row.
 pub fn apply_identity(device: &mut Device, identity: Identity, failures: &[String]) {
     device.status = identity.status.unwrap_or(Status::Unidentified);
@@ -83,6 +106,9 @@ pub fn apply_identity(device: &mut Device, identity: Identity, failures: &[Strin
     device.hostname = identity.hostname;
     device.sys_descr = identity.sys_descr;
     device.sys_object_id = identity.sys_object_id;
+    if identity.user_agent.is_some() {
+        device.user_agent = identity.user_agent;
+    }
     device.version = identity.version;
     device.components = identity.components;
 }

@@ -20,6 +20,8 @@ use crate::snmp::{Oid, Value};
 /// What to serve and how.
 #[derive(Clone, Debug)]
 pub struct SimulatorConfig {
+    /// UDP and TCP port of the simulated phones' SIP service.
+    pub sip_port: u16,
     pub first_address: Ipv4Addr,
     pub port: u16,
     pub community: String,
@@ -59,6 +61,34 @@ pub enum Protocol {
     Snmp,
     /// Redfish over HTTPS (a mockup folder).
     Redfish,
+    /// SIP over UDP and TCP (a saved `OPTIONS` answer).
+    Sip,
+}
+
+/// A phone that answers SIP `OPTIONS` with a recorded answer.
+#[derive(Clone, Debug)]
+pub struct SipPhone {
+    pub name: String,
+    pub answer: crate::sip::message::Response,
+}
+
+/// Loads every `.sip` file in `dir`, in file-name order.
+pub fn load_phones(dir: &Path) -> Result<Vec<SipPhone>, SimulateError> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|source| SimulateError::Dir { dir: dir.to_path_buf(), source })?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| recording::is_sip_recording(path))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|path| {
+            let text = std::fs::read(path).map_err(|source| SimulateError::Dir { dir: path.clone(), source })?;
+            let answer = crate::sip::message::Response::parse(&String::from_utf8_lossy(&text))
+                .map_err(|e| SimulateError::Phone { path: path.clone(), message: e.to_string() })?;
+            Ok(SipPhone { name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), answer })
+        })
+        .collect()
 }
 
 /// One served address and what it serves: the recording's file name or the
@@ -99,6 +129,8 @@ impl Simulator {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SimulateError {
+    #[error("{path}: {message}")]
+    Phone { path: PathBuf, message: String },
     #[error(transparent)]
     Recording(#[from] RecordingError),
     #[error("{dir}: cannot list recordings: {source}")]
@@ -149,16 +181,24 @@ pub fn load_mockups(dir: &Path) -> Result<Vec<Arc<Mockup>>, SimulateError> {
     folders.iter().map(|folder| Ok(Arc::new(redfish::load_mockup(folder)?))).collect()
 }
 
-/// Loads the recordings and the Redfish mockup folders in `dir`; fails when
-/// there is neither.
-pub fn load_folder(dir: &Path) -> Result<(Vec<ServedRecording>, Vec<Arc<Mockup>>), SimulateError> {
+/// What one folder gives the simulator to serve.
+pub struct Folder {
+    pub recordings: Vec<ServedRecording>,
+    pub mockups: Vec<Arc<Mockup>>,
+    pub phones: Vec<SipPhone>,
+}
+
+/// Loads the SNMP recordings, Redfish mockup folders and SIP answers in
+/// `dir`; fails when there is none of them.
+pub fn load_folder(dir: &Path) -> Result<Folder, SimulateError> {
     let mockups = load_mockups(dir)?;
+    let phones = load_phones(dir)?;
     let recordings = match load_recordings(dir) {
-        Err(SimulateError::Empty { .. }) if !mockups.is_empty() => Vec::new(),
+        Err(SimulateError::Empty { .. }) if !mockups.is_empty() || !phones.is_empty() => Vec::new(),
         Err(SimulateError::Empty { dir }) => return Err(SimulateError::NothingToServe { dir }),
         other => other?,
     };
-    Ok((recordings, mockups))
+    Ok(Folder { recordings, mockups, phones })
 }
 
 /// Binds every address and starts serving SNMP only; see [`start_with_redfish`].
@@ -176,8 +216,20 @@ pub async fn start_with_redfish(
     recordings: Vec<ServedRecording>,
     redfish: Option<RedfishConfig>,
 ) -> Result<Simulator, SimulateError> {
+    start_all(config, recordings, redfish, Vec::new()).await
+}
+
+/// Like [`start_with_redfish`], with SIP phones on the addresses after the
+/// Redfish services, each answering `OPTIONS` over UDP and TCP on
+/// `config.sip_port`.
+pub async fn start_all(
+    config: &SimulatorConfig,
+    recordings: Vec<ServedRecording>,
+    redfish: Option<RedfishConfig>,
+    phones: Vec<SipPhone>,
+) -> Result<Simulator, SimulateError> {
     let mockup_count = redfish.as_ref().map_or(0, |redfish| redfish.mockups.len());
-    let count = recordings.len() * config.replicate.max(1) + config.silent + mockup_count;
+    let count = recordings.len() * config.replicate.max(1) + config.silent + mockup_count + phones.len();
     let first = u32::from(config.first_address);
     let last = first.checked_add(count.saturating_sub(1) as u32);
     let in_loopback = |n: u32| Ipv4Addr::from(n).is_loopback();
@@ -238,6 +290,16 @@ pub async fn start_with_redfish(
             redfish_servers.push(server);
         }
         certificate_fingerprint = Some(certificate.fingerprint);
+    }
+    for phone in phones {
+        let address = next_address();
+        let address = SocketAddr::new(address.ip(), config.sip_port);
+        let udp = bind(address).await?;
+        let tcp = tokio::net::TcpListener::bind(address).await.map_err(|source| SimulateError::Bind { address, source })?;
+        let answer = Arc::new(phone.answer);
+        tasks.spawn(crate::sip::agent::serve_udp(udp, answer.clone(), config.latency));
+        tasks.spawn(crate::sip::agent::serve_tcp(tcp, answer, config.latency));
+        endpoints.push(Endpoint { address, recording: Some(phone.name), protocol: Protocol::Sip });
     }
     Ok(Simulator { endpoints, certificate_fingerprint, tasks, redfish_servers })
 }

@@ -49,12 +49,16 @@ fn check(mismatches: &mut Vec<String>, recording: &str, field: &str, expected: &
 fn fixtures_match_expected_values() {
     let rows = expected_rows();
     assert!(!rows.is_empty(), "fixtures/expected/*.csv has no rows");
-    // SNMP recordings live in fixtures/snmp, Redfish mockup folders in fixtures/redfish.
+    // SNMP recordings live in fixtures/snmp, Redfish mockup folders in
+    // fixtures/redfish, saved SIP answers in fixtures/sip.
     let files: Vec<String> = rows
         .iter()
         .map(|row| {
-            let snmp = repository().join("fixtures/snmp").join(&row.recording);
-            let path = if snmp.exists() { snmp } else { repository().join("fixtures/redfish").join(&row.recording) };
+            let path = ["snmp", "redfish", "sip"]
+                .iter()
+                .map(|folder| repository().join("fixtures").join(folder).join(&row.recording))
+                .find(|path| path.exists())
+                .unwrap_or_else(|| panic!("{} is in no fixtures folder", row.recording));
             path.to_str().unwrap().to_string()
         })
         .collect();
@@ -126,7 +130,12 @@ fn every_fixture_is_listed() {
         .filter_map(|e| e.ok())
         .filter(|e| e.path().join("index.json").is_file())
         .map(|e| e.file_name().to_string_lossy().into_owned());
-    let on_disk: BTreeSet<String> = on_disk.into_iter().chain(mockups).collect();
+    let answers = std::fs::read_dir(repository().join("fixtures/sip"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".sip"));
+    let on_disk: BTreeSet<String> = on_disk.into_iter().chain(mockups).chain(answers).collect();
     let unlisted: Vec<&String> = on_disk.difference(&listed).collect();
     assert!(unlisted.is_empty(), "fixtures without expected values: {unlisted:?}");
 }

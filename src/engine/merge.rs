@@ -25,11 +25,21 @@ pub(super) fn merge_rows(devices: Vec<Device>) -> Vec<Device> {
 /// first, as the server's own inventory); the other adds its components
 /// and fills what the leader lacks, or adds its failure to the reason.
 fn merge(a: Device, b: Device) -> Device {
-    let a_is_redfish = a.protocols.contains(&"redfish") || a.tls.is_some();
+    // Redfish is the server's own inventory, SNMP the richest view of other
+    // devices, SIP a phone's name and firmware only.
+    let rank = |device: &Device| {
+        if device.protocols.contains(&"redfish") || device.tls.is_some() {
+            0
+        } else if device.protocols.contains(&"sip") || device.user_agent.is_some() {
+            2
+        } else {
+            1
+        }
+    };
     let (lead, other) = match (a.status.answered(), b.status.answered()) {
         (true, false) => (a, b),
         (false, true) => (b, a),
-        _ if a_is_redfish => (a, b),
+        _ if rank(&a) <= rank(&b) => (a, b),
         _ => (b, a),
     };
     let mut device = lead;
@@ -52,12 +62,19 @@ fn merge(a: Device, b: Device) -> Device {
         fill(&mut device.hostname, other.hostname);
         fill(&mut device.sys_descr, other.sys_descr);
         fill(&mut device.sys_object_id, other.sys_object_id);
+        fill(&mut device.user_agent, other.user_agent);
         fill(&mut device.version, other.version);
         if let Some(reason) = other.reason {
             device.reason = Some(join_reason(device.reason.take(), &reason));
         }
     } else if let Some(reason) = other.reason {
-        let protocol = other.protocols.first().copied().unwrap_or(if other.tls.is_some() { "redfish" } else { "snmp" });
+        let protocol = other.protocols.first().copied().unwrap_or(if other.tls.is_some() {
+            "redfish"
+        } else if reason.contains("SIP") {
+            "sip"
+        } else {
+            "snmp"
+        });
         device.reason = Some(join_reason(device.reason.take(), &format!("{protocol}: {reason}")));
     }
     device

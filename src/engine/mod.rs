@@ -4,6 +4,7 @@
 
 mod merge;
 mod redfish;
+mod sip;
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
@@ -40,6 +41,8 @@ pub struct ScanSettings {
     pub probe_rate: u32,
     /// Protocols for targets whose inventory row names none.
     pub protocols: Vec<Protocol>,
+    /// UDP and TCP port of the phones' SIP service.
+    pub sip_port: u16,
     pub redfish: RedfishSettings,
 }
 
@@ -163,7 +166,7 @@ async fn dispatch(
             continue;
         }
         let protocols = target.protocols.clone().unwrap_or_else(|| context.settings.protocols.clone());
-        if protocols.contains(&Protocol::Snmp) && protocols.contains(&Protocol::Redfish) {
+        if protocols.len() > 1 {
             target.merge_key = Some(next_merge_key);
             next_merge_key += 1;
         }
@@ -184,6 +187,16 @@ async fn dispatch(
             tasks.spawn(async move {
                 let _permit = permit;
                 redfish::scan(&context, target, only_redfish).await;
+            });
+        }
+        if protocols.contains(&Protocol::Sip) {
+            let permit = context.permits.clone().acquire_owned().await;
+            let context = context.clone();
+            let target = target.clone();
+            let only_sip = protocols == [Protocol::Sip];
+            tasks.spawn(async move {
+                let _permit = permit;
+                sip::scan(&context, target, only_sip).await;
             });
         }
         if !protocols.contains(&Protocol::Snmp) {

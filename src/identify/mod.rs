@@ -73,6 +73,8 @@ pub struct Identity {
     pub sys_descr: Option<String>,
     pub sys_object_id: Option<String>,
     pub version: Option<String>,
+    /// The SIP `User-Agent` (or `Server`) the device answered with.
+    pub user_agent: Option<String>,
     pub components: Vec<Component>,
 }
 

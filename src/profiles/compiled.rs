@@ -31,6 +31,14 @@ pub struct Profile {
     pub components: Vec<Extractor>,
     pub entity_components: bool,
     pub redfish: Option<RedfishRules>,
+    pub sip: Option<SipRules>,
+}
+
+/// A profile's SIP rules, compiled.
+#[derive(Debug)]
+pub struct SipRules {
+    pub user_agent: Vec<Regex>,
+    pub product: Option<String>,
 }
 
 /// A profile's Redfish rules, compiled.

@@ -159,11 +159,23 @@ impl Compiler<'_> {
         }
         let matcher = &file.matcher;
         let snmp_conditions = !(matcher.sys_object_id.is_empty() && matcher.sys_descr.is_empty() && matcher.oid_present.is_empty());
-        if !snmp_conditions && file.redfish.is_none() {
+        if !snmp_conditions && file.redfish.is_none() && file.sip.is_none() {
             return Err(self.invalid(
-                "[match] needs at least one of sys_object_id, sys_descr or oid_present (or the profile needs a [redfish] table)".to_string(),
+                "[match] needs at least one of sys_object_id, sys_descr or oid_present (or the profile needs a [redfish] or [sip] table)".to_string(),
             ));
         }
+        let sip = match &file.sip {
+            Some(spec) => {
+                if spec.user_agent.is_empty() {
+                    return Err(self.invalid("[sip] user_agent must list at least one regex".to_string()));
+                }
+                Some(super::compiled::SipRules {
+                    user_agent: self.regexes("sip.user_agent", &spec.user_agent)?,
+                    product: spec.product.clone(),
+                })
+            }
+            None => None,
+        };
         let redfish = match &file.redfish {
             Some(spec) => Some(self.redfish(spec)?),
             None => None,
@@ -205,6 +217,7 @@ impl Compiler<'_> {
             components,
             entity_components: file.entity.components,
             redfish,
+            sip,
         })
     }
 

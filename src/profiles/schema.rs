@@ -32,6 +32,19 @@ pub struct ProfileFile {
     pub entity: EntitySpec,
     /// How the platform's BMC is recognised and read over Redfish.
     pub redfish: Option<RedfishSpec>,
+    /// How the platform is recognised from its SIP answer.
+    pub sip: Option<SipSpec>,
+}
+
+/// The SIP side of a profile.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SipSpec {
+    /// Regexes on the `User-Agent` (or `Server`) header, any of which may
+    /// match; the named groups `model` and `version` give those values.
+    pub user_agent: Vec<Spanned<String>>,
+    /// The release product of the firmware, when not the profile's.
+    pub product: Option<String>,
 }
 
 /// The Redfish side of a profile.

@@ -61,6 +61,11 @@ pub fn load(path: &Path) -> Result<Varbinds, RecordingError> {
     Ok(parsed.varbinds)
 }
 
+/// Tells whether a file name looks like a saved SIP answer.
+pub fn is_sip_recording(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "sip")
+}
+
 /// Tells whether a file name looks like an SNMP recording.
 pub fn is_recording(path: &Path) -> bool {
     matches!(

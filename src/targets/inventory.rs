@@ -113,7 +113,7 @@ impl InventoryRow {
         for name in &self.protocols {
             match Protocol::parse(name) {
                 Some(protocol) => protocols.push(protocol),
-                None => return broken(format!("protocol {name:?} is not one this version scans (snmp, redfish)")),
+                None => return broken(format!("protocol {name:?} is not one this version scans (snmp, redfish, sip)")),
             }
         }
         let tls_fingerprint = match self.tls_fingerprint.as_str() {

@@ -22,6 +22,7 @@ pub enum Host {
 pub enum Protocol {
     Snmp,
     Redfish,
+    Sip,
 }
 
 impl Protocol {
@@ -29,6 +30,7 @@ impl Protocol {
         match name.trim().to_ascii_lowercase().as_str() {
             "snmp" => Some(Protocol::Snmp),
             "redfish" => Some(Protocol::Redfish),
+            "sip" => Some(Protocol::Sip),
             _ => None,
         }
     }
@@ -37,6 +39,7 @@ impl Protocol {
         match self {
             Protocol::Snmp => "snmp",
             Protocol::Redfish => "redfish",
+            Protocol::Sip => "sip",
         }
     }
 }

@@ -126,7 +126,11 @@ fn expected_count(recordings: &Path, extra: &[&str]) -> usize {
         .map(|entries| {
             entries
                 .filter_map(|e| e.ok())
-                .filter(|e| e.path().extension().is_some_and(|x| x == "snmprec" || x == "snmpwalk"))
+                .filter(|e| {
+                    let path = e.path();
+                    path.extension().is_some_and(|x| x == "snmprec" || x == "snmpwalk" || x == "sip")
+                        || path.join("index.json").is_file()
+                })
                 .count()
         })
         .unwrap_or(0);

@@ -1,0 +1,6 @@
+//! SIP: identifying phones from their answer to one `OPTIONS` request.
+
+pub mod agent;
+pub mod identify;
+pub mod message;
+pub mod probe;
