@@ -715,19 +715,20 @@ async fn demo(args: DemoArgs, verbose: u8) -> Result<bool, Failure> {
         options: ServerOptions::new(fwsweep::demo::DEMO_REDFISH_USER, simulate::SIMULATED_REDFISH_PASSWORD),
         mockups: network.mockups.clone(),
     });
-    let simulator = simulate::start_with_redfish(&network.config, network.recordings.clone(), redfish)
+    let simulator = simulate::start_all(&network.config, network.recordings.clone(), redfish, network.phones.clone())
         .await
         .map_err(|e| Failure::Run(format!("cannot start the demo network: {e}")))?;
     let credentials = network.credentials(simulator.certificate_fingerprint.as_deref());
     let _ = writeln!(
         std::io::stderr(),
-        "fwsweep demo: {} simulated devices for {} customers on {}-{} (SNMP on UDP {}, Redfish on TCP {}), sweeping...",
+        "fwsweep demo: {} simulated devices for {} customers on {}-{} (SNMP on UDP {}, Redfish on TCP {}, SIP on {}), sweeping...",
         network.devices.len(),
         credentials.redfish.len(),
         simulator.endpoints.first().map(|e| e.address.ip().to_string()).unwrap_or_default(),
         simulator.endpoints.last().map(|e| e.address.ip().to_string()).unwrap_or_default(),
         fwsweep::demo::DEMO_PORT,
         fwsweep::demo::DEMO_HTTPS_PORT,
+        fwsweep::demo::DEMO_SIP_PORT,
     );
     let profiles = load_profiles(&args.output.profiles)?;
     let settings = ScanSettings {

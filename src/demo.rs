@@ -24,8 +24,9 @@ pub const DEMO_REDFISH_USER: &str = "admin";
 pub const DEMO_COMMUNITY: &str = "public";
 
 /// One device of the demo network: which recording plays it and where it
-/// belongs. `recording` is `silent` for an address that never answers, and
-/// `redfish:NAME` for a BMC served from `fixtures/redfish/NAME`.
+/// belongs. `recording` is `silent` for an address that never answers,
+/// `redfish:NAME` for a BMC served from `fixtures/redfish/NAME`, and
+/// `sip:FILE` for a phone answering SIP from `fixtures/sip/FILE`.
 #[derive(Debug, Clone)]
 pub struct DemoDevice {
     pub recording: String,
@@ -40,6 +41,7 @@ pub struct DemoNetwork {
     pub config: SimulatorConfig,
     pub recordings: Vec<ServedRecording>,
     pub mockups: Vec<Arc<crate::redfish::server::Mockup>>,
+    pub phones: Vec<crate::simulate::SipPhone>,
     pub devices: Vec<DemoDevice>,
 }
 
@@ -73,8 +75,19 @@ pub fn network() -> Result<DemoNetwork, DemoError> {
     }
 
     // Devices are served one address each, in table order: SNMP agents,
-    // then silent addresses, then Redfish services.
-    devices.sort_by_key(|d| (d.recording.starts_with("redfish:"), d.recording == "silent"));
+    // then silent addresses, then Redfish services, then phones.
+    devices.sort_by_key(|d| (d.recording.starts_with("sip:"), d.recording.starts_with("redfish:"), d.recording == "silent"));
+    let mut phones = Vec::new();
+    for device in devices.iter().filter(|d| d.recording.starts_with("sip:")) {
+        let name = &device.recording["sip:".len()..];
+        let path = format!("fixtures/sip/{name}");
+        let (_, text) = crate::embedded::DEMO_PHONES
+            .iter()
+            .find(|(embedded, _)| *embedded == path)
+            .ok_or_else(|| DemoError(format!("network.csv names {path}, which is missing")))?;
+        let answer = crate::sip::message::Response::parse(text).map_err(|e| DemoError(format!("{path}: {e}")))?;
+        phones.push(crate::simulate::SipPhone { name: name.to_string(), answer });
+    }
     let mut mockups = Vec::new();
     for device in devices.iter().filter(|d| d.recording.starts_with("redfish:")) {
         let name = &device.recording["redfish:".len()..];
@@ -86,7 +99,7 @@ pub fn network() -> Result<DemoNetwork, DemoError> {
         mockups.push(Arc::new(mockup));
     }
     let mut recordings = Vec::new();
-    for device in devices.iter().filter(|d| d.recording != "silent" && !d.recording.starts_with("redfish:")) {
+    for device in devices.iter().filter(|d| d.recording != "silent" && !d.recording.contains(':')) {
         let text = recordings_by_name
             .get(&device.recording)
             .ok_or_else(|| DemoError(format!("network.csv names {}, which fixtures/snmp lacks", device.recording)))?;
@@ -112,6 +125,7 @@ pub fn network() -> Result<DemoNetwork, DemoError> {
         },
         recordings,
         mockups,
+        phones,
         devices,
     })
 }
@@ -131,6 +145,9 @@ impl DemoNetwork {
                 if device.recording.starts_with("redfish:") {
                     target.protocols = Some(vec![crate::targets::Protocol::Redfish]);
                     target.port = Some(DEMO_HTTPS_PORT);
+                } else if device.recording.starts_with("sip:") {
+                    target.protocols = Some(vec![crate::targets::Protocol::Sip]);
+                    target.port = Some(DEMO_SIP_PORT);
                 } else {
                     target.port = Some(DEMO_PORT);
                 }
