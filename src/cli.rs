@@ -224,7 +224,7 @@ struct IdentifyArgs {
 struct SimulateArgs {
     /// Folder of .snmprec (or .snmpwalk) recordings, served in file-name order,
     /// then Redfish mockup folders (subfolders with an index.json) and saved
-    /// SIP answers (.sip files), served after them.
+    /// SIP responses (.sip files), served after them.
     #[arg(long, value_name = "DIR")]
     recordings: PathBuf,
     /// UDP and TCP port every simulated phone answers SIP OPTIONS on.

@@ -86,7 +86,7 @@ pub fn network() -> Result<DemoNetwork, DemoError> {
             .find(|(embedded, _)| *embedded == path)
             .ok_or_else(|| DemoError(format!("network.csv names {path}, which is missing")))?;
         let answer = crate::sip::message::Response::parse(text).map_err(|e| DemoError(format!("{path}: {e}")))?;
-        phones.push(crate::simulate::SipPhone { name: name.to_string(), answer });
+        phones.push(crate::simulate::SipPhone { name: name.to_string(), response: answer });
     }
     let mut mockups = Vec::new();
     for device in devices.iter().filter(|d| d.recording.starts_with("redfish:")) {

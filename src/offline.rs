@@ -69,7 +69,7 @@ async fn identify_mockup(mut device: Device, path: &Path, profiles: &ProfileSet)
     device
 }
 
-/// Identifies a saved SIP answer.
+/// Identifies a saved SIP response.
 fn identify_sip(mut device: Device, path: &Path, profiles: &ProfileSet) -> Device {
     let text = match std::fs::read(path) {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),

@@ -61,15 +61,15 @@ pub enum Protocol {
     Snmp,
     /// Redfish over HTTPS (a mockup folder).
     Redfish,
-    /// SIP over UDP and TCP (a saved `OPTIONS` answer).
+    /// SIP over UDP and TCP (a saved `OPTIONS` response).
     Sip,
 }
 
-/// A phone that answers SIP `OPTIONS` with a recorded answer.
+/// A phone that answers SIP `OPTIONS` with a recorded response.
 #[derive(Clone, Debug)]
 pub struct SipPhone {
     pub name: String,
-    pub answer: crate::sip::message::Response,
+    pub response: crate::sip::message::Response,
 }
 
 /// Loads every `.sip` file in `dir`, in file-name order.
@@ -86,7 +86,7 @@ pub fn load_phones(dir: &Path) -> Result<Vec<SipPhone>, SimulateError> {
             let text = std::fs::read(path).map_err(|source| SimulateError::Dir { dir: path.clone(), source })?;
             let answer = crate::sip::message::Response::parse(&String::from_utf8_lossy(&text))
                 .map_err(|e| SimulateError::Phone { path: path.clone(), message: e.to_string() })?;
-            Ok(SipPhone { name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), answer })
+            Ok(SipPhone { name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), response: answer })
         })
         .collect()
 }
@@ -188,7 +188,7 @@ pub struct Folder {
     pub phones: Vec<SipPhone>,
 }
 
-/// Loads the SNMP recordings, Redfish mockup folders and SIP answers in
+/// Loads the SNMP recordings, Redfish mockup folders and SIP responses in
 /// `dir`; fails when there is none of them.
 pub fn load_folder(dir: &Path) -> Result<Folder, SimulateError> {
     let mockups = load_mockups(dir)?;
@@ -296,7 +296,7 @@ pub async fn start_all(
         let address = SocketAddr::new(address.ip(), config.sip_port);
         let udp = bind(address).await?;
         let tcp = tokio::net::TcpListener::bind(address).await.map_err(|source| SimulateError::Bind { address, source })?;
-        let answer = Arc::new(phone.answer);
+        let answer = Arc::new(phone.response);
         tasks.spawn(crate::sip::agent::serve_udp(udp, answer.clone(), config.latency));
         tasks.spawn(crate::sip::agent::serve_tcp(tcp, answer, config.latency));
         endpoints.push(Endpoint { address, recording: Some(phone.name), protocol: Protocol::Sip });

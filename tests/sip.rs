@@ -105,7 +105,7 @@ fn silent_phone_times_out_after_one_request_per_attempt() {
     listener.join().unwrap();
     let device = device_of(&output);
     assert_eq!(device["status"], "timeout", "{device}");
-    assert!(device["reason"].as_str().unwrap().contains("no answer to SIP OPTIONS"), "{device}");
+    assert!(device["reason"].as_str().unwrap().contains("no response to SIP OPTIONS"), "{device}");
     assert_eq!(received.load(Ordering::SeqCst), 3, "one request per attempt, three attempts");
 }
 

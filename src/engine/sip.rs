@@ -1,4 +1,4 @@
-//! Asking one target for its SIP `OPTIONS` answer and identifying the phone.
+//! Asking one target for its SIP `OPTIONS` response and identifying the phone.
 
 use std::net::SocketAddr;
 
@@ -31,13 +31,13 @@ pub(super) async fn scan(context: &Context, target: Target, only_sip: bool) {
     match outcome {
         SipOutcome::Answered { response, transport } => {
             apply_identity(&mut device, crate::sip::identify::identify(&response, &context.profiles), &[]);
-            tracing::debug!(%address, transport, status = response.status, "SIP answer");
+            tracing::debug!(%address, transport, status = response.status, "SIP response");
             context.finish(device);
         }
         SipOutcome::Silent => {
             device.protocols.clear();
             let reason = format!(
-                "no answer to SIP OPTIONS on UDP port {port} after {} attempt(s), nor on TCP",
+                "no response to SIP OPTIONS on UDP port {port} after {} attempt(s), nor on TCP",
                 settings.retries + 1
             );
             finish_with(context, device, Status::Timeout, reason);

@@ -61,7 +61,7 @@ pub fn load(path: &Path) -> Result<Varbinds, RecordingError> {
     Ok(parsed.varbinds)
 }
 
-/// Tells whether a file name looks like a saved SIP answer.
+/// Tells whether a file name looks like a saved SIP response.
 pub fn is_sip_recording(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "sip")
 }

@@ -1,4 +1,4 @@
-//! A simulated phone: answers SIP `OPTIONS` with a recorded answer over UDP
+//! A simulated phone: answers SIP `OPTIONS` with a recorded response over UDP
 //! and TCP, and ignores every other method, as phones ignore strangers.
 
 use std::sync::Arc;
@@ -7,11 +7,11 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, UdpSocket};
 
-use super::message::{Request, Response, recorded_answer};
+use super::message::{Request, Response, recorded_response};
 
-fn answer_to(bytes: &[u8], recording: &Response) -> Option<String> {
+fn response_to(bytes: &[u8], recording: &Response) -> Option<String> {
     let request = Request::parse(&String::from_utf8_lossy(bytes))?;
-    (request.method == "OPTIONS").then(|| recorded_answer(recording, &request))
+    (request.method == "OPTIONS").then(|| recorded_response(recording, &request))
 }
 
 pub async fn serve_udp(socket: UdpSocket, recording: Arc<Response>, latency: Duration) {
@@ -19,7 +19,7 @@ pub async fn serve_udp(socket: UdpSocket, recording: Arc<Response>, latency: Dur
     let mut buffer = vec![0u8; 65_535];
     loop {
         let Ok((length, from)) = socket.recv_from(&mut buffer).await else { continue };
-        let Some(answer) = answer_to(&buffer[..length], &recording) else { continue };
+        let Some(answer) = response_to(&buffer[..length], &recording) else { continue };
         let socket = socket.clone();
         tokio::spawn(async move {
             tokio::time::sleep(latency).await;
@@ -41,7 +41,7 @@ pub async fn serve_tcp(listener: TcpListener, recording: Arc<Response>, latency:
                     Ok(length) => received.extend_from_slice(&chunk[..length]),
                 }
             }
-            if let Some(answer) = answer_to(&received, &recording) {
+            if let Some(answer) = response_to(&received, &recording) {
                 tokio::time::sleep(latency).await;
                 let _ = stream.write_all(answer.as_bytes()).await;
             }

@@ -1,16 +1,16 @@
-//! Identifying a phone from the `User-Agent` (or `Server`) of its SIP answer.
+//! Identifying a phone from the `User-Agent` (or `Server`) of its SIP response.
 
 use super::message::Response;
 use crate::device::{Component, ComponentKind, DeviceClass, Status};
 use crate::identify::Identity;
 use crate::profiles::ProfileSet;
 
-/// Matches the answer's agent header against the profiles' `[sip]` rules.
+/// Matches the response's agent header against the profiles' `[sip]` rules.
 pub fn identify(response: &Response, profiles: &ProfileSet) -> Identity {
     let Some(agent) = response.agent() else {
         return Identity {
             status: Some(Status::Unidentified),
-            reason: Some(format!("the SIP answer ({} {}) names no User-Agent or Server", response.status, response.reason)),
+            reason: Some(format!("the SIP response ({} {}) has no User-Agent or Server header", response.status, response.reason)),
             ..Identity::default()
         };
     };

@@ -1,5 +1,5 @@
 //! SIP messages: the one `OPTIONS` request fwsweep sends, and reading the
-//! headers of an answer. Header names compare case-insensitively, and the
+//! headers of a response. Header names compare case-insensitively, and the
 //! compact forms (`i` for Call-ID, `v` for Via) are understood.
 
 use std::net::SocketAddr;
@@ -164,10 +164,10 @@ impl Request {
     }
 }
 
-/// Builds the answer a recorded phone gives to `request`: the recording's
+/// Builds the response a recorded phone gives to `request`: the recording's
 /// status line and headers, with `Via`, `From`, `To`, `Call-ID` and `CSeq`
 /// taken from the request as RFC 3261 requires.
-pub fn recorded_answer(recording: &Response, request: &Request) -> String {
+pub fn recorded_response(recording: &Response, request: &Request) -> String {
     let echoed = ["via", "from", "to", "call-id", "cseq"];
     let mut out = format!("SIP/2.0 {} {}\r\n", recording.status, recording.reason);
     for name in echoed {
@@ -248,10 +248,10 @@ mod tests {
     }
 
     #[test]
-    fn recorded_answer_echoes_request_ids() {
+    fn recorded_response_echoes_request_ids() {
         let recording = Response::parse("SIP/2.0 200 OK\r\nCall-ID: old\r\nTo: <sip:x>;tag=42\r\nUser-Agent: snom D785/10.1.141.13\r\n\r\n").unwrap();
         let request = Request::parse("OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/UDP a;branch=z9hG4bKn\r\nCall-ID: new\r\nTo: <sip:x>\r\nCSeq: 1 OPTIONS\r\n\r\n").unwrap();
-        let answer = Response::parse(&recorded_answer(&recording, &request)).unwrap();
+        let answer = Response::parse(&recorded_response(&recording, &request)).unwrap();
         assert_eq!(answer.header("call-id"), Some("new"));
         assert_eq!(answer.header("to"), Some("<sip:x>;tag=42"));
         assert_eq!(answer.agent(), Some("snom D785/10.1.141.13"));

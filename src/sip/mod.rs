@@ -1,4 +1,4 @@
-//! SIP: identifying phones from their answer to one `OPTIONS` request.
+//! SIP: identifying phones from their response to one `OPTIONS` request.
 
 pub mod agent;
 pub mod identify;

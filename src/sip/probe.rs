@@ -20,16 +20,16 @@ pub struct SipSettings {
 #[derive(Debug)]
 pub enum SipOutcome {
     Answered { response: Response, transport: &'static str },
-    /// No answer over UDP or TCP.
+    /// No response over UDP or TCP.
     Silent,
     /// ICMP port unreachable over UDP, and no SIP over TCP.
     Refused,
     Unreachable(String),
-    /// An answer that is not a SIP response.
+    /// A reply that is not a SIP response.
     Malformed(MalformedResponse),
 }
 
-/// The largest answer read; SIP over UDP fits a datagram.
+/// The largest response read; SIP over UDP fits a datagram.
 const MAX_ANSWER_BYTES: usize = 65_535;
 
 pub async fn probe(target: SocketAddr, settings: SipSettings) -> SipOutcome {
@@ -37,7 +37,7 @@ pub async fn probe(target: SocketAddr, settings: SipSettings) -> SipOutcome {
     if !matches!(over_udp, SipOutcome::Silent | SipOutcome::Refused) {
         return over_udp;
     }
-    // Some phones listen on TCP only; an answer there wins, else the UDP
+    // Some phones listen on TCP only; a response there wins, else the UDP
     // outcome (silent or refused) stands.
     probe_tcp(target, settings).await.unwrap_or(over_udp)
 }
@@ -76,20 +76,20 @@ async fn probe_udp(target: SocketAddr, settings: SipSettings) -> SipOutcome {
                 Ok(Err(error)) => return SipOutcome::Unreachable(format!("receive failed: {error}")),
                 Ok(Ok(length)) => length,
             };
-            match answer_for(&buffer[..length], &ids) {
+            match response_for(&buffer[..length], &ids) {
                 Some(Ok(response)) if response.status >= 200 => return SipOutcome::Answered { response, transport: "UDP" },
-                // A provisional answer (1xx) or a stray datagram: keep waiting.
+                // A provisional response (1xx) or a stray datagram: keep waiting.
                 Some(Ok(_)) | None => continue,
                 Some(Err(malformed)) => return SipOutcome::Malformed(malformed),
             }
         }
-        tracing::debug!(%target, attempt, "no SIP answer over UDP");
+        tracing::debug!(%target, attempt, "no SIP response over UDP");
     }
     SipOutcome::Silent
 }
 
-/// Parses an answer; `None` when it belongs to another request.
-fn answer_for(bytes: &[u8], ids: &RequestIds) -> Option<Result<Response, MalformedResponse>> {
+/// Parses a response; `None` when it belongs to another request.
+fn response_for(bytes: &[u8], ids: &RequestIds) -> Option<Result<Response, MalformedResponse>> {
     let text = String::from_utf8_lossy(bytes);
     match Response::parse(&text) {
         Ok(response) => {
@@ -125,7 +125,7 @@ async fn probe_tcp(target: SocketAddr, settings: SipSettings) -> Option<SipOutco
     if received.is_empty() {
         return None;
     }
-    Some(match answer_for(&received, &ids) {
+    Some(match response_for(&received, &ids) {
         Some(Ok(response)) => SipOutcome::Answered { response, transport: "TCP" },
         Some(Err(malformed)) => SipOutcome::Malformed(malformed),
         None => SipOutcome::Silent,
