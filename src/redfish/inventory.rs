@@ -104,7 +104,14 @@ fn identify_generic(observation: &Observation) -> Identity {
         .iter()
         .find(|(_, m)| m.get("ManagerType").and_then(Value::as_str) == Some("BMC"))
         .or_else(|| managers.first());
-    let first_chassis = chassis.first().map(|(_, c)| *c);
+    // Blade enclosures list many chassis; the one that names a model (the
+    // enclosure) stands for the device.
+    let first_chassis = chassis
+        .iter()
+        .find(|(_, c)| text(c, "Model").is_some())
+        .or_else(|| chassis.iter().find(|(_, c)| text(c, "SerialNumber").is_some()))
+        .or_else(|| chassis.first())
+        .map(|(_, c)| *c);
 
     let mut identity = Identity {
         profile: Some("generic".to_string()),
@@ -184,7 +191,11 @@ fn inventory_components(observation: &Observation, identity: &mut Identity) {
             continue;
         };
         let id = text(item, "Id").unwrap_or_default();
-        let name = text(item, "Name").unwrap_or_else(|| id.clone());
+        // OpenBMC names every item after its collection ("Software
+        // Inventory"); the Id then tells the items apart.
+        let name = text(item, "Name")
+            .filter(|name| !name.eq_ignore_ascii_case("Software Inventory") && !name.eq_ignore_ascii_case("Firmware Inventory"))
+            .unwrap_or_else(|| id.clone());
         let mut entry = component(name.clone(), kind_of(&name, &id, item), version, &normalise(&uri));
         entry.updateable = item.get("Updateable").and_then(Value::as_bool);
         entry.software_id = text(item, "SoftwareId");
