@@ -22,7 +22,7 @@ use fwsweep::snmp::client::RequestPolicy;
 use fwsweep::targets::{Exclusions, Protocol, Target, TargetSpec, read_inventory, read_target_file};
 
 #[derive(Parser)]
-#[command(name = "fwsweep", version, about = "Sweep customer networks for device firmware versions over SNMP")]
+#[command(name = "fwsweep", version, about = "Report the firmware of customer network devices over SNMP, Redfish and SIP")]
 struct Cli {
     /// More log output on stderr: -v info, -vv debug, -vvv trace (RUST_LOG overrides).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -33,17 +33,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Sweep targets over SNMP and report every device's firmware.
+    /// Sweep targets over SNMP, Redfish and SIP and report every device's firmware.
     Scan(ScanArgs),
-    /// Identify devices from saved recordings (.snmprec, .snmpwalk), offline.
+    /// Identify devices from saved recordings (.snmprec, .snmpwalk, Redfish mockup
+    /// folders, .sip), offline.
     Identify(IdentifyArgs),
-    /// Serve recordings as SNMP agents, and Redfish mockups over HTTPS, on
-    /// consecutive loopback addresses.
+    /// Serve recordings as SNMP agents, Redfish mockups over HTTPS and SIP
+    /// phones, on consecutive loopback addresses.
     Simulate(SimulateArgs),
     /// Sweep the built-in simulated network of four customers and print the report.
     Demo(DemoArgs),
-    /// Save what one device answers as a .snmprec recording (for new profiles
-    /// and support requests).
+    /// Save an SNMP agent's values as a .snmprec recording (for new profiles
+    /// and support requests), or print a BMC's certificate fingerprint.
     Record(RecordArgs),
     /// List the vendor profiles, or check a folder of profiles.
     #[command(subcommand)]
@@ -82,7 +83,8 @@ enum ReleasesCommand {
         releases: Vec<PathBuf>,
     },
     /// Convert endoflife.date data (API v1 product JSON, the older cycle list
-    /// JSON, or a product page with YAML front matter) into a catalogue file.
+    /// JSON, a product page with YAML front matter, or a release-data file)
+    /// into a catalogue file.
     Import {
         /// The endoflife.date file to read.
         #[arg(value_name = "FILE")]
@@ -143,10 +145,11 @@ struct ScanArgs {
     /// (192.0.2.10-192.0.2.60 or 192.0.2.10-60) or @FILE with one per line.
     #[arg(value_name = "TARGET")]
     targets: Vec<String>,
-    /// Inventory CSV with columns tenant, site, target, name, credentials, protocols, port.
+    /// Inventory CSV with columns tenant, site, target, name, credentials, protocols, port,
+    /// tls_fingerprint, insecure.
     #[arg(long, value_name = "FILE")]
     inventory: Option<PathBuf>,
-    /// Credentials TOML with named SNMP sets fenced to tenants.
+    /// Credentials TOML with named SNMP and Redfish sets fenced to tenants.
     #[arg(long, value_name = "FILE")]
     credentials: Option<PathBuf>,
     /// Tenant of the targets given on the command line.
