@@ -138,13 +138,7 @@ fn normalise(text: &str) -> String {
 fn corpus_model_agreement() {
     let Some(corpus) = corpus_or_skip() else { return };
     let recordings = corpus.join("snmp/recordings");
-    let document = json_of(&fwsweep(&["identify", "--format", "json", recordings.to_str().unwrap()]));
-    let devices: std::collections::BTreeMap<String, serde_json::Value> = document["devices"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| (d["recording"].as_str().unwrap().to_string(), d.clone()))
-        .collect();
+    let devices = identify_by_recording(&recordings);
 
     let mut reader = csv::Reader::from_path(corpus.join("snmp/expected.csv")).unwrap();
     let headers = reader.headers().unwrap().clone();

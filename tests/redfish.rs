@@ -428,13 +428,7 @@ const COMPONENTS_DISPUTED: &[(&str, &str, &str)] = &[
 fn corpus_components_model_and_serial() {
     let Some(corpus) = corpus_or_skip() else { return };
     let redfish = corpus.join("redfish");
-    let document = json_of(&fwsweep(&["identify", "--format", "json", redfish.to_str().unwrap()]));
-    let devices: std::collections::BTreeMap<String, serde_json::Value> = document["devices"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| (d["recording"].as_str().unwrap().to_string(), d.clone()))
-        .collect();
+    let devices = identify_by_recording(&redfish);
     let mut reader = csv::Reader::from_path(redfish.join("expected.csv")).unwrap();
     let headers = reader.headers().unwrap().clone();
     let column = |name: &str| headers.iter().position(|h| h == name).unwrap();

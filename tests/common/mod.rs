@@ -70,6 +70,18 @@ pub fn json_of(output: &Output) -> serde_json::Value {
     })
 }
 
+/// Identifies every recording in `folder` and returns the devices keyed by
+/// their `recording` name.
+pub fn identify_by_recording(folder: &Path) -> std::collections::BTreeMap<String, serde_json::Value> {
+    let document = json_of(&fwsweep(&["identify", "--format", "json", folder.to_str().expect("UTF-8 path")]));
+    document["devices"]
+        .as_array()
+        .expect("devices list")
+        .iter()
+        .map(|d| (d["recording"].as_str().expect("recording name").to_string(), d.clone()))
+        .collect()
+}
+
 /// A `fwsweep simulate` process, stopped when dropped.
 pub struct Simulation {
     child: Child,
