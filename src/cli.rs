@@ -123,6 +123,11 @@ struct OutputArgs {
     /// (current, unknown, behind, below-baseline, eol, vulnerable, kev).
     #[arg(long, value_enum, value_name = "LEVEL")]
     fail_on: Option<FailOn>,
+    /// Also exit with status 1 when a target could not be read (any status
+    /// other than ok, partial or unidentified), so that a pre-maintenance
+    /// check fails on wrong credentials or unreachable devices.
+    #[arg(long)]
+    strict: bool,
     /// Extra vendor profile folder (repeatable); a profile with a built-in
     /// profile's id replaces it.
     #[arg(long = "profiles", value_name = "DIR")]
@@ -527,7 +532,11 @@ fn finish(
         targets: devices.len(),
     };
     write_report(&summary, devices, output)?;
-    Ok(output.fail_on.is_some_and(|level| level.reached(devices)))
+    let unread = devices.iter().filter(|d| !d.status.answered()).count();
+    if output.strict && unread > 0 {
+        tracing::warn!("{unread} target(s) could not be read; --strict makes that a failure");
+    }
+    Ok(output.fail_on.is_some_and(|level| level.reached(devices)) || (output.strict && unread > 0))
 }
 
 fn load_catalogue(dirs: &[PathBuf]) -> Result<Catalogue, Failure> {
@@ -597,6 +606,9 @@ fn watch_ctrl_c(cancel: CancellationToken) {
 async fn identify(args: IdentifyArgs) -> Result<bool, Failure> {
     let profiles = load_profiles(&args.output.profiles)?;
     let mut files = Vec::new();
+    if let Some(missing) = args.recordings.iter().find(|path| !path.exists()) {
+        return Err(Failure::Input(format!("{}: no such file or folder", missing.display())));
+    }
     for path in &args.recordings {
         if path.is_dir() && !fwsweep::redfish::server::is_mockup(path) {
             let mut inside: Vec<PathBuf> = std::fs::read_dir(path)
@@ -648,9 +660,9 @@ async fn simulate(args: SimulateArgs) -> Result<(), Failure> {
     // A caller that reads only the address lines may close stderr; the
     // simulator must keep serving, so write errors are ignored here.
     let mut stderr = std::io::stderr().lock();
-    let redfish_count =
-        simulator.endpoints.iter().filter(|endpoint| endpoint.protocol == simulate::Protocol::Redfish).count();
-    let snmp_count = simulator.endpoints.len() - redfish_count;
+    let count = |protocol| simulator.endpoints.iter().filter(|endpoint| endpoint.protocol == protocol).count();
+    let (snmp_count, redfish_count, sip_count) =
+        (count(simulate::Protocol::Snmp), count(simulate::Protocol::Redfish), count(simulate::Protocol::Sip));
     if let Some(fingerprint) = &simulator.certificate_fingerprint {
         let _ = writeln!(stderr, "fwsweep: Redfish certificate SHA-256 fingerprint {fingerprint}");
     }
@@ -662,17 +674,17 @@ async fn simulate(args: SimulateArgs) -> Result<(), Failure> {
             simulate::SIMULATED_REDFISH_PASSWORD
         );
     }
-    let _ = if redfish_count == 0 {
-        writeln!(stderr, "fwsweep: serving {snmp_count} addresses on UDP port {}; Ctrl-C stops", config.port)
-    } else if snmp_count == 0 {
-        writeln!(stderr, "fwsweep: serving {redfish_count} Redfish mockups on HTTPS port {}; Ctrl-C stops", args.https_port)
-    } else {
-        writeln!(
-            stderr,
-            "fwsweep: serving {snmp_count} addresses on UDP port {} and {redfish_count} Redfish mockups on HTTPS port {}; Ctrl-C stops",
-            config.port, args.https_port
-        )
-    };
+    let mut serving = Vec::new();
+    if snmp_count > 0 {
+        serving.push(format!("{snmp_count} SNMP address(es) on UDP port {}", config.port));
+    }
+    if redfish_count > 0 {
+        serving.push(format!("{redfish_count} Redfish service(s) on HTTPS port {}", args.https_port));
+    }
+    if sip_count > 0 {
+        serving.push(format!("{sip_count} SIP phone(s) on UDP and TCP port {}", config.sip_port));
+    }
+    let _ = writeln!(stderr, "fwsweep: serving {}; Ctrl-C stops", serving.join(", "));
     drop(stderr);
     // The address lines come last: a caller that has read them can rely on
     // the messages above (the fingerprint) being written already.

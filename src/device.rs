@@ -271,6 +271,10 @@ pub struct Device {
     /// Rows of one target scanned with several protocols share this key.
     #[serde(skip)]
     pub merge_key: Option<u64>,
+    /// The protocol this row was scanned with, for labelling its failure
+    /// when rows are merged.
+    #[serde(skip)]
+    pub scanned_with: Option<&'static str>,
     /// The target as the user wrote it, for rows whose address is unknown.
     #[serde(skip)]
     pub target_label: String,
@@ -306,6 +310,7 @@ impl Device {
             tls: None,
             scanned_at: None,
             merge_key: None,
+            scanned_with: None,
             target_label: address.map(|a| a.to_string()).unwrap_or_default(),
         }
     }

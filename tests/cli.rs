@@ -61,6 +61,18 @@ fn inventory_problems_become_not_scanned_rows() {
         assert!(reason.contains(&format!("inventory.csv:{line}:")), "reason names file and line: {reason}");
         assert!(reason.contains(words), "{reason}");
     }
+    for name in ["borrowed", "missing-set", "bad-port"] {
+        assert_eq!(by_name(name)["address"], switch, "{name}: a row with a valid target keeps its address");
+    }
+}
+
+#[test]
+fn strict_fails_on_unread_targets() {
+    // Nothing listens on this loopback address, so the kernel refuses it.
+    let base = ["scan", "127.93.9.9", "--snmp-port", "1161", "--timeout", "200ms", "--format", "json"];
+    assert_eq!(fwsweep(&base).status.code(), Some(0), "without --strict an unread target is only a row");
+    let strict = [&base[..], &["--strict"]].concat();
+    assert_eq!(fwsweep(&strict).status.code(), Some(1));
 }
 
 #[test]

@@ -27,14 +27,10 @@ pub(super) fn merge_rows(devices: Vec<Device>) -> Vec<Device> {
 fn merge(a: Device, b: Device) -> Device {
     // Redfish is the server's own inventory, SNMP the richest view of other
     // devices, SIP a phone's name and firmware only.
-    let rank = |device: &Device| {
-        if device.protocols.contains(&"redfish") || device.tls.is_some() {
-            0
-        } else if device.protocols.contains(&"sip") || device.user_agent.is_some() {
-            2
-        } else {
-            1
-        }
+    let rank = |device: &Device| match device.scanned_with {
+        Some("redfish") => 0,
+        Some("sip") => 2,
+        _ => 1,
     };
     let (lead, other) = match (a.status.answered(), b.status.answered()) {
         (true, false) => (a, b),
@@ -68,13 +64,7 @@ fn merge(a: Device, b: Device) -> Device {
             device.reason = Some(join_reason(device.reason.take(), &reason));
         }
     } else if let Some(reason) = other.reason {
-        let protocol = other.protocols.first().copied().unwrap_or(if other.tls.is_some() {
-            "redfish"
-        } else if reason.contains("SIP") {
-            "sip"
-        } else {
-            "snmp"
-        });
+        let protocol = other.scanned_with.unwrap_or("snmp");
         device.reason = Some(join_reason(device.reason.take(), &format!("{protocol}: {reason}")));
     }
     device

@@ -24,6 +24,7 @@ pub(super) async fn scan(context: &Context, target: Target, only_redfish: bool) 
         },
     };
     let mut device = context.row(&target, Some(address));
+    device.scanned_with = Some("redfish");
     let candidates = match candidates(context, &target) {
         Ok(candidates) => candidates,
         Err(problem) => {

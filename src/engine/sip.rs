@@ -23,11 +23,14 @@ pub(super) async fn scan(context: &Context, target: Target, only_sip: bool) {
     let outcome = tokio::select! {
         outcome = probe(address, settings) => outcome,
         () = context.cancel.cancelled() => {
-            return context.report(&target, Some(address), Status::NotScanned, "cancelled (Ctrl-C) during the SIP probe".into());
+            let mut device = context.row(&target, Some(address));
+            device.scanned_with = Some("sip");
+            return finish_with(context, device, Status::NotScanned, "cancelled (Ctrl-C) during the SIP probe".into());
         }
     };
     let mut device = context.row(&target, Some(address));
     device.protocols = vec!["sip"];
+    device.scanned_with = Some("sip");
     match outcome {
         SipOutcome::Answered { response, transport } => {
             apply_identity(&mut device, crate::sip::identify::identify(&response, &context.profiles), &[]);

@@ -31,7 +31,7 @@ pub enum RecordingError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("{path}:{line}: {message}")]
     Syntax { path: PathBuf, line: usize, message: String },
-    #[error("{path}: unknown recording kind; expected a .snmprec or .snmpwalk file")]
+    #[error("{path}: unknown recording kind; expected a .snmprec, .snmpwalk or .sip file, or a Redfish mockup folder")]
     UnknownKind { path: PathBuf },
 }
 

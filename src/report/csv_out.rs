@@ -2,12 +2,13 @@ use std::io::Write;
 
 use crate::device::{Component, Device};
 
-/// The CSV header, in contract order.
-pub const CSV_COLUMNS: [&str; 29] = [
+/// The CSV header, in contract order; `note` comes last because it was
+/// added after the others.
+pub const CSV_COLUMNS: [&str; 30] = [
     "tenant", "site", "address", "name", "status", "reason", "class", "vendor", "model", "serial",
     "hostname", "profile", "device_version", "device_verdict", "component", "kind", "version",
     "verdict", "latest_in_train", "latest", "baseline", "eol_date", "advisories", "kev", "source",
-    "protocol", "credential", "recording", "scanned_at",
+    "protocol", "credential", "recording", "scanned_at", "note",
 ];
 
 /// Prefixes a cell that a spreadsheet would run as a formula with `'`.
@@ -77,6 +78,7 @@ fn row(device: &Device, component: Option<&Component>) -> Vec<String> {
         None => cells.extend(std::iter::repeat_n(String::new(), 12)),
     }
     cells.extend([text(&device.credential), text(&device.recording), text(&device.scanned_at)]);
+    cells.push(component.and_then(|c| c.note.clone()).unwrap_or_default());
     cells
 }
 

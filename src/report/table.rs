@@ -34,7 +34,7 @@ pub fn write_table(
     } else {
         table.enforce_styling();
     }
-    table.set_header(["tenant", "site", "address", "status", "class", "vendor", "model", "version", "verdict", "advisories", "note"]);
+    table.set_header(["tenant", "site", "address", "status", "class", "vendor", "model", "version", "verdict", "advisories", "detail"]);
 
     for device in devices {
         let clean = |value: &Option<String>| value.as_deref().map(strip_terminal_controls).unwrap_or_default();

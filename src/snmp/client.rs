@@ -296,6 +296,9 @@ fn map_error(error: snmp2::Error) -> AgentError {
     match error {
         snmp2::Error::Receive => AgentError::Refused,
         snmp2::Error::Send => AgentError::Unreachable,
+        snmp2::Error::AuthFailure(snmp2::v3::AuthErrorKind::NotAuthenticated) => AgentError::AuthFailed(
+            "SNMPv3 unknown user or wrong passphrase (the agent does not say which)".to_string(),
+        ),
         snmp2::Error::AuthFailure(kind) => AgentError::AuthFailed(format!("SNMPv3 {kind}")),
         snmp2::Error::CommunityMismatch => AgentError::AuthFailed("the agent answered with another community".into()),
         other => AgentError::Protocol(format!("SNMP: {other}")),

@@ -32,13 +32,15 @@ pub fn read_inventory(
         .clone();
     let columns: HashMap<String, usize> =
         headers.iter().enumerate().map(|(i, h)| (h.to_ascii_lowercase(), i)).collect();
-    for required in ["tenant", "site", "target"] {
-        if !columns.contains_key(required) {
-            return Err(InventoryError::Header {
-                path: path.to_path_buf(),
-                message: format!("missing column {required:?}; the header needs at least tenant, site, target"),
-            });
-        }
+    if !columns.contains_key("target") {
+        return Err(InventoryError::Header {
+            path: path.to_path_buf(),
+            message: "missing column \"target\"; the header needs at least target (tenant and site default to default)".to_string(),
+        });
+    }
+    const KNOWN: [&str; 10] = ["tenant", "site", "target", "name", "credentials", "protocols", "port", "tls_fingerprint", "insecure", "notes"];
+    for column in columns.keys().filter(|c| !KNOWN.contains(&c.as_str())) {
+        tracing::warn!("{}: column {column:?} is not read (known columns: {})", path.display(), KNOWN.join(", "));
     }
 
     let mut rows = Vec::new();
@@ -99,36 +101,48 @@ impl InventoryRow {
             Ok(spec) => spec,
             Err(error) => return broken(error.to_string()),
         };
-        if let Some(problem) = self.credential_problem(&tenant, credentials) {
-            return broken(problem);
-        }
+        // From here on the target is known: a problem with the row's other
+        // cells still gives one row per address, each naming the problem.
+        let mut problem = self.credential_problem(&tenant, credentials);
         let port = match self.port.as_str() {
             "" => None,
             text => match text.parse::<u16>() {
                 Ok(port) if port > 0 => Some(port),
-                _ => return broken(format!("port {text:?} is not a number from 1 to 65535")),
+                _ => {
+                    problem.get_or_insert(format!("port {text:?} is not a number from 1 to 65535"));
+                    None
+                }
             },
         };
         let mut protocols = Vec::new();
         for name in &self.protocols {
             match Protocol::parse(name) {
                 Some(protocol) => protocols.push(protocol),
-                None => return broken(format!("protocol {name:?} is not one this version scans (snmp, redfish, sip)")),
+                None => {
+                    problem.get_or_insert(format!("unknown protocol {name:?}; expected snmp, redfish or sip"));
+                }
             }
         }
         let tls_fingerprint = match self.tls_fingerprint.as_str() {
             "" => None,
             text => match crate::redfish::tls::parse_fingerprint(text) {
                 Ok(fingerprint) => Some(fingerprint),
-                Err(message) => return broken(format!("tls_fingerprint: {message}")),
+                Err(message) => {
+                    problem.get_or_insert(format!("tls_fingerprint: {message}"));
+                    None
+                }
             },
         };
         let insecure = match self.insecure.to_ascii_lowercase().as_str() {
             "" | "false" | "no" | "0" => false,
             "true" | "yes" | "1" => true,
-            other => return broken(format!("insecure {other:?} is not true or false")),
+            other => {
+                problem.get_or_insert(format!("insecure {other:?} is not true or false"));
+                false
+            }
         };
 
+        let problem = problem.map(|p| format!("{}: {p}", self.origin));
         let name = (!self.name.is_empty()).then_some(self.name);
         let names = self.credentials;
         let protocols = (!protocols.is_empty()).then_some(protocols);
@@ -140,6 +154,7 @@ impl InventoryRow {
             target.protocols = protocols.clone();
             target.tls_fingerprint = tls_fingerprint;
             target.insecure = insecure;
+            target.problem = problem.clone();
             target
         }))
     }
