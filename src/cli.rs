@@ -512,6 +512,7 @@ fn finish(
         Some(path) => Baselines::load(path).map_err(|e| Failure::Input(e.to_string()))?,
         None => Baselines::default(),
     };
+    check_baselines(&baselines, &catalogue)?;
     let today = output.as_of.unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
     let assessor = Assessor { catalogue: &catalogue, baselines: &baselines, profiles, today };
     assessor.assess(devices);
@@ -537,6 +538,28 @@ fn finish(
         tracing::warn!("{unread} target(s) could not be read; --strict makes that a failure");
     }
     Ok(output.fail_on.is_some_and(|level| level.reached(devices)) || (output.strict && unread > 0))
+}
+
+/// Rejects a baseline whose versions its product's scheme cannot read, and
+/// warns about one whose product has no release data.
+fn check_baselines(baselines: &Baselines, catalogue: &Catalogue) -> Result<(), Failure> {
+    for baseline in &baselines.rows {
+        let Some(product) = catalogue.products.get(&baseline.product) else {
+            tracing::warn!("{}: product {:?} has no release data; the baseline applies to nothing", baseline.origin, baseline.product);
+            continue;
+        };
+        for (field, value) in [("minimum", Some(&baseline.minimum)), ("target", baseline.target.as_ref())] {
+            if let Some(value) = value {
+                if product.scheme.parse(value).is_none() {
+                    return Err(Failure::Input(format!(
+                        "{}: {field} {value:?} is not a {} version (product {})",
+                        baseline.origin, product.scheme, product.id
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn load_catalogue(dirs: &[PathBuf]) -> Result<Catalogue, Failure> {

@@ -143,7 +143,7 @@ pub enum SimulateError {
     Mockup(#[from] MockupError),
     #[error("cannot listen on {address}: {source}")]
     Bind { address: SocketAddr, source: std::io::Error },
-    #[error("address range from {first} with {count} addresses leaves 127.0.0.0/8")]
+    #[error("--address {first}: the {count} simulated addresses must all lie in 127.0.0.0/8 (loopback); choose a first address such as 127.77.0.1")]
     Range { first: Ipv4Addr, count: usize },
 }
 

@@ -198,3 +198,11 @@ fn profiles_check_finds_missing_fixture() {
     let output = fwsweep(&["profiles", "check", profiles.path().to_str().unwrap(), "--fixtures", fixtures.path().to_str().unwrap()]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
 }
+
+#[test]
+fn unreadable_baseline_is_input_error() {
+    let (_, output) = assess(&[], Some("tenant,product,minimum,target\nacme,cisco-ios,banana,\n"));
+    assert_eq!(output.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(message.contains("baselines.csv:2: minimum \"banana\" is not a cisco-ios version"), "{message}");
+}

@@ -71,7 +71,8 @@ pub fn write_table(
     for line in table.to_string().lines() {
         writeln!(out, "{}", line.trim_end())?;
     }
-    writeln!(out, "{} targets: {}", summary.targets, status_line(devices))?;
+    let noun = if summary.targets == 1 { "target" } else { "targets" };
+    writeln!(out, "{} {noun}: {}", summary.targets, status_line(devices))?;
     match &summary.release_data_checked {
         Some(checked) if summary.stale => writeln!(out, "release data checked {checked} (stale: update it before relying on verdicts)"),
         Some(checked) => writeln!(out, "release data checked {checked}"),

@@ -39,9 +39,19 @@ impl TargetSpec {
             return Ok(TargetSpec::Address(address));
         }
         if text.contains('/') {
-            let block: IpNet = text.parse().map_err(|_| error("expected a CIDR block such as 192.0.2.0/24"))?;
+            let block: IpNet = text.parse().map_err(|_| {
+                let prefix = text.rsplit('/').next().and_then(|p| p.parse::<u32>().ok());
+                match (prefix, text.contains(':')) {
+                    (Some(p), false) if p > 32 => error(&format!("prefix length {p} is larger than 32")),
+                    (Some(p), true) if p > 128 => error(&format!("prefix length {p} is larger than 128")),
+                    _ => error("expected a CIDR block such as 192.0.2.0/24"),
+                }
+            })?;
             if block_size(&block) > MAX_BLOCK_ADDRESSES {
-                return Err(error("block is larger than a /8 (2^24 addresses); split it or narrow it"));
+                return Err(error(&format!(
+                    "a /{} holds more than 2^24 addresses, the most one block may expand to (a /8 in IPv4); split it",
+                    block.prefix_len()
+                )));
             }
             return Ok(TargetSpec::Block(block));
         }
