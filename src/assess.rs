@@ -12,8 +12,9 @@ use crate::releases::{Baselines, Catalogue, Product};
 /// Release data older than this draws a warning.
 pub const STALE_AFTER_DAYS: i64 = 90;
 
-/// What verdicts are judged against. `today` is a parameter, not the clock,
-/// so that end-of-life checks can be repeated and tested.
+/// Release catalogue, baselines and profiles that verdicts are judged against.
+/// `today` is a parameter, not the clock, so that end-of-life checks can be
+/// repeated and tested.
 pub struct Assessor<'a> {
     pub catalogue: &'a Catalogue,
     pub baselines: &'a Baselines,
@@ -30,9 +31,9 @@ impl Assessor<'_> {
             let product = product_id.and_then(|id| self.catalogue.products.get(id));
             for component in device.components.iter_mut().filter(|c| matches!(c.state, None | Some("installed"))) {
                 component.verdict = Verdict::Unknown;
-                // A component tied to its own product (BMC inventories) is
-                // judged against that; otherwise the primary version and
-                // stack members' OS versions against the profile's product.
+                // A component tied to its own product, as in BMC inventories,
+                // is judged against that product. Otherwise the primary version
+                // and stack members' OS versions are judged against the profile's.
                 let (product_id, product) = match component.release_product.as_deref() {
                     Some(id) => (Some(id), self.catalogue.products.get(id)),
                     None => {
@@ -121,8 +122,8 @@ impl Assessor<'_> {
         component.verdict = verdicts.into_iter().max().unwrap_or(Verdict::Unknown);
     }
 
-    /// The oldest `checked` date of the products these devices were judged
-    /// against; `None` when none was used.
+    /// Returns the oldest `checked` date of the products these devices were
+    /// judged against, or `None` when none was used.
     pub fn release_data_checked(&self, devices: &[Device]) -> Option<Date> {
         devices
             .iter()
@@ -140,15 +141,15 @@ impl Assessor<'_> {
             .min()
     }
 
-    /// Tells whether release data checked on `checked` is older than
+    /// Returns whether release data checked on `checked` is older than
     /// [`STALE_AFTER_DAYS`] on `today`.
     pub fn is_stale(&self, checked: Date) -> bool {
         (self.today - checked).whole_days() > STALE_AFTER_DAYS
     }
 }
 
-/// The latest release of the newest train: trains are ordered by their
-/// latest versions' train numbers, then by release date.
+/// Returns the latest release of the newest train. Trains are ordered by the
+/// version tokens of their names, then by release date.
 fn newest_release(product: &Product) -> Option<String> {
     let train_number = |name: &str| crate::releases::scheme::tokens(name);
     product
@@ -172,7 +173,7 @@ pub enum FailOn {
 }
 
 impl FailOn {
-    /// Tells whether any component reaches the threshold. `unknown` counts
+    /// Returns whether any component reaches the threshold. `unknown` counts
     /// only when it is the named level, so `--fail-on behind` ignores
     /// unknown versions although `unknown` sorts below `behind`.
     pub fn reached(self, devices: &[Device]) -> bool {

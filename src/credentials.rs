@@ -69,7 +69,7 @@ pub enum SnmpVersion {
     V3,
 }
 
-/// How a set authenticates.
+/// Authentication of a set: a v1/v2c community or an SNMPv3 USM identity.
 #[derive(Clone, Debug)]
 pub enum SnmpAuth {
     Community { version: SnmpVersion, community: Secret },
@@ -92,9 +92,9 @@ pub struct UsmCredential {
 pub struct SnmpCredential {
     pub name: String,
     pub tenants: Vec<String>,
-    /// Where the set is defined, `file:line`, for error messages.
+    /// Location of the set's definition, `file:line`, for error messages.
     pub origin: String,
-    /// The resolved secrets, or why they could not be resolved.
+    /// The resolved secrets, or the reason they could not be resolved.
     pub auth: Result<SnmpAuth, String>,
 }
 
@@ -131,7 +131,7 @@ pub struct RedfishCredential {
     pub name: String,
     pub tenants: Vec<String>,
     pub origin: String,
-    /// The login, or why its secret could not be resolved.
+    /// The login, or the reason its secret could not be resolved.
     pub login: Result<crate::redfish::client::RedfishLogin, String>,
     /// A certificate fingerprint pinned for every BMC this set is used on.
     pub tls_fingerprint: Option<[u8; 32]>,

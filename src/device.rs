@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::IpAddr;
 
-/// How a target's scan ended. Every target gets exactly one.
+/// Outcome of a target's scan. Every target gets exactly one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
@@ -50,7 +50,7 @@ impl Status {
         }
     }
 
-    /// Tells whether the device answered at all.
+    /// Returns whether the device responded at all.
     pub fn answered(self) -> bool {
         matches!(self, Status::Ok | Status::Partial | Status::Unidentified)
     }
@@ -97,7 +97,7 @@ impl fmt::Display for Verdict {
     }
 }
 
-/// What kind of device it is.
+/// Kind of device, such as a switch, printer or BMC.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum DeviceClass {
@@ -131,7 +131,7 @@ impl DeviceClass {
     }
 }
 
-/// What a firmware component is.
+/// Kind of firmware component, such as the OS, BIOS or a NIC's firmware.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum ComponentKind {
@@ -169,13 +169,13 @@ impl ComponentKind {
     }
 }
 
-/// One firmware component of a device and how it stands against known releases.
+/// One firmware component of a device and its verdict against known releases.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Component {
     pub name: String,
     pub kind: ComponentKind,
     pub version: String,
-    /// Where the version came from, such as `snmp:1.3.6.1.2.1.47.1.1.1.1.10.1001`.
+    /// Source of the version, such as `snmp:1.3.6.1.2.1.47.1.1.1.1.10.1001`.
     pub source: String,
     pub protocol: &'static str,
     pub verdict: Verdict,
@@ -185,9 +185,9 @@ pub struct Component {
     pub eol_date: Option<String>,
     pub advisories: Vec<String>,
     pub kev: bool,
-    /// Why the verdict is what it is, where the verdict alone does not say
-    /// (an unparseable version, a train missing from the release data, a
-    /// version newer than the approved target).
+    /// Reason for the verdict when the verdict alone does not explain it, such as
+    /// an unparseable version, a train missing from the release data or a version
+    /// newer than the approved target.
     pub note: Option<String>,
     /// Redfish inventory: whether the BMC can update the component.
     pub updateable: Option<bool>,
@@ -263,8 +263,8 @@ pub struct Device {
     pub version: Option<String>,
     pub verdict: Option<Verdict>,
     pub components: Vec<Component>,
-    /// How the BMC's certificate was trusted (`verified`, `pinned`,
-    /// `insecure`) when the device was read over HTTPS.
+    /// Trust mode of the BMC's certificate (`verified`, `pinned` or `insecure`)
+    /// when the device was read over HTTPS.
     pub tls: Option<&'static str>,
     #[serde(skip)]
     pub scanned_at: Option<String>,

@@ -21,9 +21,9 @@ pub(super) fn merge_rows(devices: Vec<Device>) -> Vec<Device> {
     merged
 }
 
-/// Merges two rows of one target. The row that answered leads (Redfish
-/// first, as the server's own inventory); the other adds its components
-/// and fills what the leader lacks, or adds its failure to the reason.
+/// Merges two rows of one target. The row that responded leads, preferring
+/// Redfish because it is the server's own inventory. The other row adds its
+/// components and fills what the leader lacks, or adds its failure to the reason.
 fn merge(a: Device, b: Device) -> Device {
     // Redfish is the server's own inventory, SNMP the richest view of other
     // devices, SIP a phone's name and firmware only.

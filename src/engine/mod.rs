@@ -32,7 +32,7 @@ pub struct ScanSettings {
     pub policy: RequestPolicy,
     /// Devices collected from at once (one UDP socket each).
     pub concurrency: usize,
-    /// The longest one device's collection may take.
+    /// Maximum time that collection from one device may take.
     pub device_deadline: Duration,
     pub snmp_port: u16,
     /// Targets the discovery probe keeps in flight at once.
@@ -46,7 +46,7 @@ pub struct ScanSettings {
     pub redfish: RedfishSettings,
 }
 
-/// How BMCs are read over Redfish.
+/// Settings for reading BMCs over Redfish.
 #[derive(Clone, Debug)]
 pub struct RedfishSettings {
     pub https_port: u16,
@@ -64,8 +64,8 @@ impl Default for RedfishSettings {
     }
 }
 
-/// Capacity of the queue between the target stream and the probe; the
-/// stream waits when it is full, which keeps memory flat on large ranges.
+/// Capacity of the queue between the target stream and the probe. The stream
+/// waits while the queue is full, which keeps memory flat on large ranges.
 const PROBE_QUEUE: usize = 1024;
 
 /// A credential set chosen for one target.
@@ -82,6 +82,13 @@ struct Job {
     candidates: Vec<Candidate>,
 }
 
+impl Job {
+    /// Returns the names of the credential sets to try, comma-separated.
+    fn credential_names(&self) -> String {
+        self.candidates.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
+    }
+}
+
 /// Shared state of a running sweep.
 struct Context {
     profiles: Arc<ProfileSet>,
@@ -92,8 +99,8 @@ struct Context {
     cancel: CancellationToken,
 }
 
-/// Runs a sweep to the end, or until `cancel` fires; either way every target
-/// read from `targets` gets a row. Fails only when no socket can be opened.
+/// Runs a sweep to the end or until `cancel` fires. Either way, every target
+/// read from `targets` gets a row. Fails only when the probe cannot open its socket.
 pub async fn sweep(
     targets: Box<dyn Iterator<Item = Target> + Send>,
     profiles: Arc<ProfileSet>,
@@ -119,13 +126,13 @@ pub async fn sweep(
 
     let gather = tokio::spawn(async move {
         let mut devices = Vec::new();
-        let mut answered = 0usize;
+        let mut responding = 0usize;
         while let Some(device) = results_rx.recv().await {
             if device.status.answered() {
-                answered += 1;
+                responding += 1;
             }
             progress.inc(1);
-            progress.set_message(format!("{answered} answering"));
+            progress.set_message(format!("{responding} responding"));
             devices.push(device);
         }
         progress.finish_and_clear();
@@ -280,7 +287,7 @@ async fn route(
     }
 }
 
-/// Turns probe outcomes into collections (for answering targets) and rows.
+/// Turns probe outcomes into rows, collecting first from the targets that responded.
 async fn handle_outcomes(context: Arc<Context>, mut outcomes: mpsc::UnboundedReceiver<(Job, ProbeOutcome)>) {
     let mut tasks = tokio::task::JoinSet::new();
     while let Some((job, outcome)) = outcomes.recv().await {
@@ -295,9 +302,9 @@ async fn handle_outcomes(context: Arc<Context>, mut outcomes: mpsc::UnboundedRec
                 });
             }
             ProbeOutcome::Silent { engine_answered: true } => {
-                let names = job.candidates.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ");
+                let names = job.credential_names();
                 let reason = format!(
-                    "the agent answers SNMPv3 engine discovery but ignored every community tried \
+                    "the agent responds to SNMPv3 engine discovery but ignored every community tried \
                      (credential sets: {names}); the community is wrong or the agent's access list excludes this scanner"
                 );
                 context.report(&job.target, Some(job.address), Status::AuthFailed, reason);
@@ -318,7 +325,7 @@ async fn handle_outcomes(context: Arc<Context>, mut outcomes: mpsc::UnboundedRec
             }
             ProbeOutcome::Cancelled { started } => {
                 let reason = if started {
-                    "cancelled (Ctrl-C) while waiting for an answer"
+                    "cancelled (Ctrl-C) while waiting for a response"
                 } else {
                     "cancelled (Ctrl-C) before its scan started"
                 };
@@ -329,7 +336,7 @@ async fn handle_outcomes(context: Arc<Context>, mut outcomes: mpsc::UnboundedRec
     while tasks.join_next().await.is_some() {}
 }
 
-/// Collects from a target that answered the probe with credential `index`.
+/// Collects from a target that responded to the probe with credential set `index`.
 async fn scan_answered(context: &Context, job: Job, index: usize, system: Option<Vec<(Oid, Value)>>) {
     let candidate = &job.candidates[index];
     let mut device = context.row(&job.target, Some(job.address));
@@ -360,8 +367,8 @@ async fn scan_answered(context: &Context, job: Job, index: usize, system: Option
     }
 }
 
-/// Tries each credential set in order with its own session; for targets
-/// with SNMPv3 sets, which the shared probe cannot speak.
+/// Tries each credential set in order, each with its own session. Used for
+/// targets with SNMPv3 sets, because the shared probe sends only v1/v2c.
 async fn scan_direct(context: &Context, job: Job) {
     let mut device = context.row(&job.target, Some(job.address));
     let mut failures: Vec<(String, AgentError)> = Vec::new();
@@ -397,8 +404,9 @@ async fn scan_direct(context: &Context, job: Job) {
     context.finish(summarise_failures(device, &failures));
 }
 
-/// Picks the status that tells the user most: an authentication failure
-/// beats refused and unreachable, which beat a timeout.
+/// Sets the status from the most informative failure and lists every failure in
+/// the reason. An authentication failure ranks first, then refused, unreachable,
+/// a protocol error and a timeout.
 fn summarise_failures(mut device: Device, failures: &[(String, AgentError)]) -> Device {
     let rank = |error: &AgentError| match error {
         AgentError::AuthFailed(_) => 0,
@@ -471,9 +479,9 @@ impl Context {
     }
 
     fn silence_reason(&self, job: &Job) -> String {
-        let names = job.candidates.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ");
+        let names = job.credential_names();
         format!(
-            "no SNMP answer on port {} after {} attempt(s) per credential set ({names}); \
+            "no SNMP response on port {} after {} attempt(s) per credential set ({names}); \
              a v1/v2c agent also stays silent for a wrong community",
             job.address.port(),
             self.settings.policy.retries + 1
@@ -486,11 +494,13 @@ impl Context {
     }
 }
 
-/// The credential sets to try for a target, in order, as (name, secrets):
-/// those the target names, else the command-line community followed by
-/// every set fenced to its tenant, else the community `public`. Fails with
-/// the reason when a named set is missing, fenced to another tenant, or
-/// every usable set has unresolved secrets.
+/// Returns the credential sets to try for a target, in order, as (name, secrets).
+///
+/// These are the SNMP sets the target names. Without any, they are the
+/// command-line community and then every set fenced to the target's tenant, or
+/// the community `public` when there is no such set. Fails with the reason when
+/// a named set is missing, fenced to another tenant or has unresolved secrets,
+/// or when no tenant set has resolved secrets.
 pub fn credential_candidates(credentials: &Credentials, target: &Target) -> Result<Vec<(String, SnmpAuth)>, String> {
     let usable = |set: &SnmpCredential| -> Result<(String, SnmpAuth), String> {
         let auth = set.auth.clone().map_err(|e| format!("credential set {:?} ({}): {e}", set.name, set.origin))?;
@@ -534,13 +544,13 @@ pub fn credential_candidates(credentials: &Credentials, target: &Target) -> Resu
     Ok(candidates)
 }
 
-/// The community tried when neither the target, the credentials file nor
-/// the command line names one: the factory default of most agents.
+/// Returns `public`, the community tried when neither the target, the credentials
+/// file nor the command line names one. It is a common factory default.
 fn default_community() -> Secret {
     Secret::new("public".to_string())
 }
 
-/// The current time as RFC 3339 UTC, second precision.
+/// Returns the current time as RFC 3339 UTC, with second precision.
 pub fn now_rfc3339() -> String {
     let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| time::OffsetDateTime::now_utc());
     now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()

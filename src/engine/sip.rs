@@ -8,8 +8,8 @@ use crate::offline::apply_identity;
 use crate::sip::probe::{SipOutcome, SipSettings, probe};
 use crate::targets::{Host, Target};
 
-/// Probes the target and reports its row. `only_sip` tells whether the
-/// inventory's port column is the SIP port (a row scanned only over SIP).
+/// Probes the target and reports its row. `only_sip` is whether the
+/// inventory's port column is the SIP port, as in a row scanned only over SIP.
 pub(super) async fn scan(context: &Context, target: Target, only_sip: bool) {
     let port = if only_sip { target.port } else { None }.unwrap_or(context.settings.sip_port);
     let address = match &target.host {

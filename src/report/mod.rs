@@ -66,7 +66,7 @@ pub fn write(
     }
 }
 
-/// One line per status with its count, for the end of a table and for logs.
+/// Formats one line with the count of each status, for the end of a table and for logs.
 pub fn status_line(devices: &[Device]) -> String {
     let counts = SweepSummary::counts(devices);
     Status::ALL

@@ -94,8 +94,8 @@ fn verdict_cell(device: &Device, color: bool) -> Cell {
     }
 }
 
-/// The device's advisory ids, at most two followed by a count, and `KEV`
-/// when one is known to be exploited.
+/// Formats the device's advisory ids, at most two followed by a count, and
+/// `KEV` when one is known to be exploited.
 fn advisory_summary(device: &Device) -> String {
     let mut ids: Vec<&str> = Vec::new();
     for component in &device.components {

@@ -57,7 +57,7 @@ impl Message<'_> {
     }
 }
 
-/// Returns the encoded size of one varbind, for fitting GETBULK answers
+/// Returns the encoded size of one varbind, for fitting GETBULK responses
 /// into a datagram.
 pub fn varbind_size(oid: &Oid, value: &Value) -> usize {
     let mut pair = Vec::new();
@@ -207,12 +207,12 @@ pub fn decode(bytes: &[u8]) -> Option<Decoded> {
 
 /// SNMPv3 message version field value.
 pub const VERSION_3: i64 = 3;
-/// Report PDU tag, the answer to an SNMPv3 engine discovery request.
+/// Report PDU tag, the response to an SNMPv3 engine discovery request.
 pub const REPORT: u8 = 0xa8;
 
 /// Encodes an SNMPv3 engine discovery request (RFC 3414 section 4): no
 /// user, no authentication, an empty varbind list, reportable flag set.
-/// Any agent with SNMPv3 enabled answers it with a Report, which shows the
+/// Any agent with SNMPv3 enabled responds to it with a Report, which shows the
 /// agent is alive even when it silently drops a wrong community.
 pub fn encode_v3_discovery(message_id: i32, request_id: i32) -> Vec<u8> {
     let mut global = Vec::new();

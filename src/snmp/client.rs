@@ -17,12 +17,12 @@ pub struct RequestPolicy {
     pub retries: u32,
 }
 
-/// Varbinds asked for in one GETBULK, across all columns, so that answers
+/// Varbinds requested in one GETBULK, across all columns, so that responses
 /// stay near one Ethernet-sized datagram of typical table rows.
 const BULK_VARBINDS: u32 = 24;
 
-/// How often a v3 request is repeated after the agent reports new engine
-/// boots or time (snmp2 stores the new values and asks for a repeat).
+/// Maximum number of times a v3 request is repeated after the agent reports new
+/// engine boots or time. snmp2 stores the new values and requests a repeat.
 const MAX_RESYNCS: u32 = 2;
 
 enum Request {
@@ -46,7 +46,7 @@ pub struct Session {
 }
 
 impl Session {
-    /// Opens a session; for v3 this runs engine discovery, so a wrong user or
+    /// Opens a session. For v3 this runs engine discovery, so a wrong user or
     /// passphrase fails here with [`AgentError::AuthFailed`].
     pub async fn open(address: SocketAddr, auth: &SnmpAuth, policy: RequestPolicy) -> Result<Session, AgentError> {
         let bulk_works = !matches!(auth, SnmpAuth::Community { version: SnmpVersion::V1, .. });
@@ -300,7 +300,7 @@ fn map_error(error: snmp2::Error) -> AgentError {
             "SNMPv3 unknown user or wrong passphrase (the agent does not say which)".to_string(),
         ),
         snmp2::Error::AuthFailure(kind) => AgentError::AuthFailed(format!("SNMPv3 {kind}")),
-        snmp2::Error::CommunityMismatch => AgentError::AuthFailed("the agent answered with another community".into()),
+        snmp2::Error::CommunityMismatch => AgentError::AuthFailed("the agent responded with another community".into()),
         other => AgentError::Protocol(format!("SNMP: {other}")),
     }
 }

@@ -5,7 +5,7 @@
 //! kernel queues each ICMP error with the destination of the packet that
 //! caused it, and `recvmsg(MSG_ERRQUEUE)` reads them back.
 
-use std::net::IpAddr;
+use std::net::{SocketAddr, SocketAddrV4, SocketAddrV6};
 
 #[cfg(target_os = "linux")]
 pub fn enable_error_queue(socket: &socket2::Socket, ipv6: bool) -> std::io::Result<()> {
@@ -30,10 +30,10 @@ pub fn enable_error_queue(socket: &socket2::Socket, ipv6: bool) -> std::io::Resu
     if result == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
 }
 
-/// Reads every queued ICMP error: the destination the failed packet went
-/// to and the errno the kernel mapped the ICMP message to.
+/// Reads every queued ICMP error. Returns the destination address and port of
+/// each failed packet, with the errno the kernel mapped the ICMP message to.
 #[cfg(target_os = "linux")]
-pub fn drain_error_queue(socket: &tokio::net::UdpSocket) -> Vec<(IpAddr, i32)> {
+pub fn drain_error_queue(socket: &tokio::net::UdpSocket) -> Vec<(SocketAddr, i32)> {
     use std::os::fd::AsRawFd;
     let fd = socket.as_raw_fd();
     let mut errors = Vec::new();
@@ -55,7 +55,7 @@ pub fn drain_error_queue(socket: &tokio::net::UdpSocket) -> Vec<(IpAddr, i32)> {
 
 /// Reads one error-queue message; `None` when the queue is empty.
 #[cfg(target_os = "linux")]
-fn read_one(fd: libc::c_int) -> Option<Option<(IpAddr, i32)>> {
+fn read_one(fd: libc::c_int) -> Option<Option<(SocketAddr, i32)>> {
     let mut payload = [0u8; 512];
     let mut control = [0u64; 64];
     // SAFETY: sockaddr_storage is plain data; all-zero is a valid value.
@@ -99,17 +99,20 @@ fn read_one(fd: libc::c_int) -> Option<Option<(IpAddr, i32)>> {
 }
 
 #[cfg(target_os = "linux")]
-fn socket_address(storage: &libc::sockaddr_storage) -> Option<IpAddr> {
+fn socket_address(storage: &libc::sockaddr_storage) -> Option<SocketAddr> {
     match i32::from(storage.ss_family) {
         libc::AF_INET => {
-            // SAFETY: ss_family says the storage holds a sockaddr_in.
+            // SAFETY: ss_family shows that the storage contains a sockaddr_in.
             let v4 = unsafe { &*(storage as *const libc::sockaddr_storage).cast::<libc::sockaddr_in>() };
-            Some(IpAddr::from(u32::from_be(v4.sin_addr.s_addr).to_be_bytes()))
+            let ip = u32::from_be(v4.sin_addr.s_addr).into();
+            Some(SocketAddr::V4(SocketAddrV4::new(ip, u16::from_be(v4.sin_port))))
         }
         libc::AF_INET6 => {
-            // SAFETY: ss_family says the storage holds a sockaddr_in6.
+            // SAFETY: ss_family shows that the storage contains a sockaddr_in6.
             let v6 = unsafe { &*(storage as *const libc::sockaddr_storage).cast::<libc::sockaddr_in6>() };
-            Some(IpAddr::from(v6.sin6_addr.s6_addr))
+            let ip = v6.sin6_addr.s6_addr.into();
+            let port = u16::from_be(v6.sin6_port);
+            Some(SocketAddr::V6(SocketAddrV6::new(ip, port, v6.sin6_flowinfo, v6.sin6_scope_id)))
         }
         _ => None,
     }
@@ -121,6 +124,6 @@ pub fn enable_error_queue(_socket: &socket2::Socket, _ipv6: bool) -> std::io::Re
 }
 
 #[cfg(not(target_os = "linux"))]
-pub fn drain_error_queue(_socket: &tokio::net::UdpSocket) -> Vec<(IpAddr, i32)> {
+pub fn drain_error_queue(_socket: &tokio::net::UdpSocket) -> Vec<(SocketAddr, i32)> {
     Vec::new()
 }

@@ -17,7 +17,7 @@ impl Oid {
         &self.0
     }
 
-    /// Tells whether `self` lies inside the subtree rooted at `prefix`
+    /// Returns whether `self` lies inside the subtree rooted at `prefix`
     /// (an OID is inside its own subtree).
     pub fn starts_with(&self, prefix: &Oid) -> bool {
         self.0.starts_with(&prefix.0)
@@ -120,7 +120,7 @@ pub enum Value {
 }
 
 impl Value {
-    /// Tells whether the value is one of the three v2c exceptions, which mean
+    /// Returns whether the value is one of the three v2c exceptions, which mean
     /// "nothing here" rather than data.
     pub fn is_exception(&self) -> bool {
         matches!(self, Value::NoSuchObject | Value::NoSuchInstance | Value::EndOfMibView)

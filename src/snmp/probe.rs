@@ -2,10 +2,11 @@
 //! v1/v2c target, so that silent addresses, which dominate a sweep, cost a
 //! timer each instead of a socket and a task each.
 //!
-//! Each target is asked for the system group with its first community; on
-//! timeout the request is retried, then the next community is tried. In the
-//! same first round an SNMPv3 engine discovery request goes out: an agent
-//! that answers it but none of the communities is alive and rejecting them.
+//! The probe requests the system group from each target with its first
+//! community. On timeout the request is retried, then the next community is
+//! tried. With the first request, an SNMPv3 engine discovery request goes out.
+//! An agent that responds to it but to none of the communities is alive and
+//! rejects them, so it is not reported as a timeout.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -39,21 +40,22 @@ pub struct ProbeRequest<T> {
     pub communities: Vec<ProbeCommunity>,
 }
 
-/// What the probe learned about one target.
+/// Outcome of the probe for one target.
 #[derive(Debug)]
 pub enum ProbeOutcome {
     Answered { credential: usize, varbinds: Vec<(Oid, Value)> },
-    /// No community drew an answer; `engine_answered` tells whether the
-    /// agent answered SNMPv3 engine discovery.
+    /// No community drew a response. `engine_answered` is whether the agent
+    /// responded to SNMPv3 engine discovery.
     Silent { engine_answered: bool },
     /// ICMP port unreachable: the host is up but nothing listens on the port.
     Refused,
     Unreachable(String),
-    /// Ctrl-C came first; `started` tells whether a packet had gone out.
+    /// Ctrl-C arrived before any other outcome. `started` is whether a packet
+    /// had been sent.
     Cancelled { started: bool },
 }
 
-/// How fast and how wide the probe works.
+/// Rate and concurrency limits of the probe.
 #[derive(Clone, Copy, Debug)]
 pub struct ProbeSettings {
     pub policy: RequestPolicy,
@@ -66,7 +68,8 @@ pub struct ProbeSettings {
 /// Targets started at once before the rate applies, so a small sweep does
 /// not wait on the rate at all.
 const RATE_BURST: u32 = 256;
-/// Kernel receive buffer asked for; a burst of answers must not overflow it.
+/// Kernel receive buffer size requested so that a burst of responses is not
+/// dropped. Linux caps it at `net.core.rmem_max` and the probe ignores a failure.
 const RECEIVE_BUFFER_BYTES: usize = 4 << 20;
 
 struct InFlight<T> {
@@ -105,7 +108,7 @@ fn bind_socket(address: SocketAddr) -> std::io::Result<UdpSocket> {
     }
     let _ = socket.set_recv_buffer_size(RECEIVE_BUFFER_BYTES);
     if let Err(error) = icmp::enable_error_queue(&socket, address.is_ipv6()) {
-        tracing::debug!(%error, "cannot enable the ICMP error queue; refused ports will look like timeouts");
+        tracing::debug!(%error, "failed to enable the ICMP error queue, so closed ports will be reported as timeouts");
     }
     socket.set_nonblocking(true)?;
     socket.bind(&address.into())?;
@@ -325,7 +328,7 @@ impl<T> Probe<T> {
         if !same_host(entry.request.address, from) {
             return;
         }
-        // Any community this target was sent may be the one answering late.
+        // The response may be a late one to any community already sent to this target.
         let Some(position) = entry
             .request
             .communities
@@ -338,8 +341,8 @@ impl<T> Probe<T> {
         let varbinds = if message.error_status == 0 {
             message.varbinds
         } else {
-            // A v1 agent rejects the whole GET when one OID is missing; it
-            // answered, so collection asks again OID by OID.
+            // A v1 agent rejects the whole GET when one OID is missing. It did
+            // respond, so collection requests the OIDs again one at a time.
             Vec::new()
         };
         self.finish(key, ProbeOutcome::Answered { credential, varbinds });
@@ -385,23 +388,28 @@ impl<T> Probe<T> {
         let _ = self.output.send((entry.request.payload, outcome));
     }
 
-    /// Ends the targets an ICMP error names: port unreachable means the host
-    /// is up with nothing on the port; host or network unreachable means no
-    /// route.
-    fn on_icmp_errors(&mut self, errors: Vec<(IpAddr, i32)>) {
-        for (host, errno) in errors {
-            let keys = self.by_host.get(&normalise(host)).cloned().unwrap_or_default();
+    /// Ends the targets that an ICMP error names. Port unreachable ends only the
+    /// targets on that port, because the host is up. Host or network unreachable
+    /// ends every target on the host, because there is no route to it.
+    fn on_icmp_errors(&mut self, errors: Vec<(SocketAddr, i32)>) {
+        for (destination, errno) in errors {
+            let outcome: fn() -> ProbeOutcome = match errno {
+                libc::ECONNREFUSED => || ProbeOutcome::Refused,
+                libc::EHOSTUNREACH => || ProbeOutcome::Unreachable("ICMP host unreachable".to_string()),
+                libc::ENETUNREACH => || ProbeOutcome::Unreachable("ICMP network unreachable".to_string()),
+                other => {
+                    tracing::debug!(%destination, errno = other, "ignoring ICMP error");
+                    continue;
+                }
+            };
+            let only_port = (errno == libc::ECONNREFUSED).then_some(destination.port());
+            let keys = self.by_host.get(&normalise(destination.ip())).cloned().unwrap_or_default();
             for key in keys {
-                let outcome = match errno {
-                    libc::ECONNREFUSED => ProbeOutcome::Refused,
-                    libc::EHOSTUNREACH => ProbeOutcome::Unreachable("ICMP host unreachable".to_string()),
-                    libc::ENETUNREACH => ProbeOutcome::Unreachable("ICMP network unreachable".to_string()),
-                    other => {
-                        tracing::debug!(%host, errno = other, "ignoring ICMP error");
-                        continue;
-                    }
-                };
-                self.finish(key, outcome);
+                let port = self.in_flight.get(&key).map(|entry| entry.request.address.port());
+                if only_port.is_some_and(|closed| port != Some(closed)) {
+                    continue;
+                }
+                self.finish(key, outcome());
             }
         }
     }
@@ -414,7 +422,7 @@ impl<T> Probe<T> {
     }
 }
 
-/// Compares the answering address with the target, allowing for IPv4
+/// Compares the responding address with the target, allowing for IPv4
 /// addresses that arrive mapped into IPv6.
 fn same_host(target: SocketAddr, from: SocketAddr) -> bool {
     normalise(target.ip()) == normalise(from.ip())
@@ -424,5 +432,66 @@ fn normalise(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(IpAddr::V6(v6)),
         v4 => v4,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Responds to every v1/v2c request on `socket` after `delay`, echoing its varbinds.
+    async fn respond_after(socket: UdpSocket, delay: Duration) {
+        let mut buffer = vec![0u8; 65536];
+        loop {
+            let Ok((length, from)) = socket.recv_from(&mut buffer).await else { return };
+            let Some(request) = ber::decode(&buffer[..length]) else { continue };
+            tokio::time::sleep(delay).await;
+            let response = Message {
+                version: request.version,
+                community: &request.community,
+                pdu_type: ber::RESPONSE,
+                request_id: request.request_id,
+                error_status: 0,
+                error_index: 0,
+                varbinds: &request.varbinds,
+            }
+            .encode();
+            let _ = socket.send_to(&response, from).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn port_unreachable_ends_only_that_port() {
+        let agent = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let live = agent.local_addr().unwrap();
+        let closed = UdpSocket::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
+        tokio::spawn(respond_after(agent, Duration::from_millis(300)));
+
+        let settings = ProbeSettings {
+            policy: RequestPolicy { timeout: Duration::from_secs(2), retries: 0 },
+            window: 16,
+            rate: 1000,
+        };
+        let community = ProbeCommunity {
+            credential: 0,
+            version: SnmpVersion::V2c,
+            community: Secret::new("public".to_string()),
+        };
+        let (input_tx, input_rx) = mpsc::channel(4);
+        let (output_tx, mut output_rx) = mpsc::unbounded_channel();
+        let probe = tokio::spawn(run(settings, input_rx, output_tx, CancellationToken::new()));
+        for address in [live, closed] {
+            let request = ProbeRequest { payload: address, address, communities: vec![community.clone()] };
+            input_tx.send(request).await.unwrap();
+        }
+        drop(input_tx);
+        probe.await.unwrap().unwrap();
+
+        let mut outcomes = HashMap::new();
+        while let Ok((address, outcome)) = output_rx.try_recv() {
+            outcomes.insert(address, outcome);
+        }
+        assert!(matches!(outcomes[&closed], ProbeOutcome::Refused), "closed port: {:?}", outcomes[&closed]);
+        assert!(matches!(outcomes[&live], ProbeOutcome::Answered { .. }), "live port: {:?}", outcomes[&live]);
     }
 }

@@ -9,7 +9,7 @@ use std::net::IpAddr;
 pub use inventory::{InventoryError, read_inventory};
 pub use spec::{Exclusions, TargetSpec, TargetSpecError, read_target_file};
 
-/// Where a target lives.
+/// Address or host name of a target.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Host {
     Address(IpAddr),

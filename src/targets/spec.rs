@@ -88,7 +88,7 @@ impl TargetSpec {
         }
     }
 
-    /// Tells whether an address falls inside this spec (used for `--exclude`).
+    /// Returns whether an address falls inside this spec (used for `--exclude`).
     pub fn contains(&self, host: &Host) -> bool {
         match (self, host) {
             (TargetSpec::Address(a), Host::Address(b)) => a == b,
@@ -134,8 +134,8 @@ fn ip_of(number: u128, v4: bool) -> IpAddr {
     }
 }
 
-/// A DNS name; the last label may not be all digits, so a mistyped
-/// address such as 192.0.2.300 is not taken for a name.
+/// Returns whether `text` is a DNS name. The last label may not be all digits,
+/// so a mistyped address such as 192.0.2.300 is not taken for a name.
 fn is_host_name(text: &str) -> bool {
     let last_label_numeric = text.rsplit('.').next().is_some_and(|l| l.chars().all(|c| c.is_ascii_digit()));
     !last_label_numeric
