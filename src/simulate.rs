@@ -1,7 +1,7 @@
 //! `fwsweep simulate`: serves recordings as live SNMP v1/v2c agents, one per
-//! loopback address, plus silent addresses that swallow every packet and
-//! Redfish mockup folders served over HTTPS, so that a whole network can be
-//! swept on one machine.
+//! loopback address, so that a whole network can be swept on one machine.
+//! It also serves silent addresses that swallow every packet, Redfish mockup
+//! folders over HTTPS and SIP phones.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -17,7 +17,8 @@ use crate::redfish::server::{self as redfish, Mockup, MockupError, RunningServer
 use crate::snmp::ber::{self, Message};
 use crate::snmp::{Oid, Value};
 
-/// What to serve and how.
+/// Settings of a simulated network: addresses, ports, SNMP community, latency
+/// and packet loss.
 #[derive(Clone, Debug)]
 pub struct SimulatorConfig {
     /// UDP and TCP port of the simulated phones' SIP service.
@@ -26,7 +27,7 @@ pub struct SimulatorConfig {
     pub port: u16,
     pub community: String,
     pub latency: Duration,
-    /// Share of requests dropped, 0 to 100.
+    /// Percentage of SNMP requests dropped, 0 to 100.
     pub loss_percent: f64,
     pub seed: u64,
     pub replicate: usize,
@@ -65,7 +66,7 @@ pub enum Protocol {
     Sip,
 }
 
-/// A phone that answers SIP `OPTIONS` with a recorded response.
+/// A phone that responds to SIP `OPTIONS` with a recorded response.
 #[derive(Clone, Debug)]
 pub struct SipPhone {
     pub name: String,
@@ -74,25 +75,22 @@ pub struct SipPhone {
 
 /// Loads every `.sip` file in `dir`, in file-name order.
 pub fn load_phones(dir: &Path) -> Result<Vec<SipPhone>, SimulateError> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|source| SimulateError::Dir { dir: dir.to_path_buf(), source })?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| recording::is_sip_recording(path))
-        .collect();
-    paths.sort();
+    let paths = list_sorted(dir, recording::is_sip_recording)?;
     paths
         .iter()
         .map(|path| {
-            let text = std::fs::read(path).map_err(|source| SimulateError::Dir { dir: path.clone(), source })?;
-            let answer = crate::sip::message::Response::parse(&String::from_utf8_lossy(&text))
+            let text = std::fs::read(path)
+                .map_err(|e| SimulateError::Phone { path: path.clone(), message: format!("cannot read: {e}") })?;
+            let response = crate::sip::message::Response::parse(&String::from_utf8_lossy(&text))
                 .map_err(|e| SimulateError::Phone { path: path.clone(), message: e.to_string() })?;
-            Ok(SipPhone { name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), response: answer })
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            Ok(SipPhone { name, response })
         })
         .collect()
 }
 
-/// One served address and what it serves: the recording's file name or the
-/// mockup's folder name, `None` for a silent address.
+/// One served address. `recording` is the file name of the SNMP recording or
+/// SIP response, the mockup's folder name, or `None` for a silent address.
 #[derive(Clone, Debug)]
 pub struct Endpoint {
     pub address: SocketAddr,
@@ -100,11 +98,12 @@ pub struct Endpoint {
     pub protocol: Protocol,
 }
 
-/// A running simulator; dropping it stops every agent and Redfish service.
+/// A running simulator. Dropping it stops every SNMP agent, Redfish service and
+/// SIP phone.
 pub struct Simulator {
     pub endpoints: Vec<Endpoint>,
     /// SHA-256 fingerprint of the certificate every Redfish service presents,
-    /// for pinning; `None` when no mockup is served.
+    /// for pinning. `None` when no mockup is served.
     pub certificate_fingerprint: Option<String>,
     tasks: JoinSet<()>,
     redfish_servers: Vec<RunningServer>,
@@ -133,7 +132,7 @@ pub enum SimulateError {
     Phone { path: PathBuf, message: String },
     #[error(transparent)]
     Recording(#[from] RecordingError),
-    #[error("{dir}: cannot list recordings: {source}")]
+    #[error("{dir}: cannot list the folder: {source}")]
     Dir { dir: PathBuf, source: std::io::Error },
     #[error("{dir}: no .snmprec or .snmpwalk files")]
     Empty { dir: PathBuf },
@@ -149,12 +148,7 @@ pub enum SimulateError {
 
 /// Loads every recording in `dir`, in file-name order.
 pub fn load_recordings(dir: &Path) -> Result<Vec<ServedRecording>, SimulateError> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|source| SimulateError::Dir { dir: dir.to_path_buf(), source })?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| recording::is_recording(path))
-        .collect();
-    paths.sort();
+    let paths = list_sorted(dir, recording::is_recording)?;
     if paths.is_empty() {
         return Err(SimulateError::Empty { dir: dir.to_path_buf() });
     }
@@ -172,24 +166,31 @@ pub fn load_recordings(dir: &Path) -> Result<Vec<ServedRecording>, SimulateError
 /// Loads every Redfish mockup folder in `dir` (a subfolder with an
 /// `index.json`), in folder-name order.
 pub fn load_mockups(dir: &Path) -> Result<Vec<Arc<Mockup>>, SimulateError> {
-    let mut folders: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|source| SimulateError::Dir { dir: dir.to_path_buf(), source })?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.is_dir() && redfish::is_mockup(path))
-        .collect();
-    folders.sort();
+    let folders = list_sorted(dir, |path| path.is_dir() && redfish::is_mockup(path))?;
     folders.iter().map(|folder| Ok(Arc::new(redfish::load_mockup(folder)?))).collect()
 }
 
-/// What one folder gives the simulator to serve.
+/// Contents of one folder that the simulator can serve.
 pub struct Folder {
     pub recordings: Vec<ServedRecording>,
     pub mockups: Vec<Arc<Mockup>>,
     pub phones: Vec<SipPhone>,
 }
 
+/// Lists the paths in `dir` that `keep` accepts, sorted by name. Entries that
+/// cannot be read are skipped.
+fn list_sorted(dir: &Path, keep: impl Fn(&Path) -> bool) -> Result<Vec<PathBuf>, SimulateError> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|source| SimulateError::Dir { dir: dir.to_path_buf(), source })?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| keep(path))
+        .collect();
+    paths.sort();
+    Ok(paths)
+}
+
 /// Loads the SNMP recordings, Redfish mockup folders and SIP responses in
-/// `dir`; fails when there is none of them.
+/// `dir`. Fails with [`SimulateError::NothingToServe`] when there are none.
 pub fn load_folder(dir: &Path) -> Result<Folder, SimulateError> {
     let mockups = load_mockups(dir)?;
     let phones = load_phones(dir)?;
@@ -201,7 +202,7 @@ pub fn load_folder(dir: &Path) -> Result<Folder, SimulateError> {
     Ok(Folder { recordings, mockups, phones })
 }
 
-/// Binds every address and starts serving SNMP only; see [`start_with_redfish`].
+/// Binds every address and starts serving SNMP only. See [`start_with_redfish`].
 pub async fn start(config: &SimulatorConfig, recordings: Vec<ServedRecording>) -> Result<Simulator, SimulateError> {
     start_with_redfish(config, recordings, None).await
 }
@@ -219,9 +220,9 @@ pub async fn start_with_redfish(
     start_all(config, recordings, redfish, Vec::new()).await
 }
 
-/// Like [`start_with_redfish`], with SIP phones on the addresses after the
-/// Redfish services, each answering `OPTIONS` over UDP and TCP on
-/// `config.sip_port`.
+/// Starts serving like [`start_with_redfish`], and also serves SIP phones on
+/// the addresses after the Redfish services. Each phone responds to `OPTIONS`
+/// over UDP and TCP on `config.sip_port`.
 pub async fn start_all(
     config: &SimulatorConfig,
     recordings: Vec<ServedRecording>,
@@ -248,7 +249,7 @@ pub async fn start_all(
         address
     };
 
-    for replica in 0..config.replicate.max(1) {
+    for _ in 0..config.replicate.max(1) {
         for recording in &recordings {
             let address = next_address();
             let socket = bind(address).await?;
@@ -258,7 +259,7 @@ pub async fn start_all(
                 latency: config.latency,
                 loss_percent: config.loss_percent,
                 rng: rng.clone(),
-                engine_id: engine_id(address, replica),
+                engine_id: engine_id(address),
                 engine_boots,
             };
             tasks.spawn(agent.serve(Arc::new(socket)));
@@ -296,9 +297,9 @@ pub async fn start_all(
         let address = SocketAddr::new(address.ip(), config.sip_port);
         let udp = bind(address).await?;
         let tcp = tokio::net::TcpListener::bind(address).await.map_err(|source| SimulateError::Bind { address, source })?;
-        let answer = Arc::new(phone.response);
-        tasks.spawn(crate::sip::agent::serve_udp(udp, answer.clone(), config.latency));
-        tasks.spawn(crate::sip::agent::serve_tcp(tcp, answer, config.latency));
+        let response = Arc::new(phone.response);
+        tasks.spawn(crate::sip::agent::serve_udp(udp, response.clone(), config.latency));
+        tasks.spawn(crate::sip::agent::serve_tcp(tcp, response, config.latency));
         endpoints.push(Endpoint { address, recording: Some(phone.name), protocol: Protocol::Sip });
     }
     Ok(Simulator { endpoints, certificate_fingerprint, tasks, redfish_servers })
@@ -308,18 +309,19 @@ async fn bind(address: SocketAddr) -> Result<UdpSocket, SimulateError> {
     UdpSocket::bind(address).await.map_err(|source| SimulateError::Bind { address, source })
 }
 
-/// A dead host: takes packets and never answers (a closed port would send
-/// ICMP port unreachable, which real dead hosts do not).
+/// Receives and discards every packet, like a dead host. A closed port would
+/// send ICMP port unreachable, which real dead hosts do not.
 async fn swallow(socket: UdpSocket) {
     let mut buffer = vec![0u8; 2048];
     while socket.recv_from(&mut buffer).await.is_ok() {}
 }
 
-/// An RFC 3411 style engine ID: enterprise 8072 with the format bit, then
-/// "text" format and the address, so each served agent has its own.
-fn engine_id(address: SocketAddr, replica: usize) -> Vec<u8> {
+/// Returns an RFC 3411 engine ID: enterprise 8072 with the format bit set,
+/// then format 4 (text) and the agent's IP address, so each agent has its own.
+/// The text part is at most 27 octets, so the ID fits the 32-octet maximum.
+fn engine_id(address: SocketAddr) -> Vec<u8> {
     let mut id = vec![0x80, 0x00, 0x1f, 0x88, 0x04];
-    id.extend_from_slice(format!("fwsweep-sim-{address}-{replica}").as_bytes());
+    id.extend_from_slice(format!("fwsweep-sim-{}", address.ip()).as_bytes());
     id
 }
 
@@ -333,7 +335,8 @@ struct Agent {
     engine_boots: i64,
 }
 
-/// Largest answer sent, below the 65,507-byte UDP payload limit.
+/// Maximum size in bytes of a GETBULK response, below the 65,507-byte UDP
+/// payload limit.
 const MAX_RESPONSE_BYTES: usize = 60_000;
 
 impl Agent {
@@ -346,7 +349,7 @@ impl Agent {
                 continue;
             }
             let request = &buffer[..length];
-            let answer = match ber::v3_message_id(request) {
+            let response = match ber::v3_message_id(request) {
                 Some(message_id) => Some(ber::encode_v3_report(
                     message_id,
                     0,
@@ -354,17 +357,17 @@ impl Agent {
                     self.engine_boots,
                     started.elapsed().as_secs() as i64,
                 )),
-                None => self.answer(request),
+                None => self.respond(request),
             };
-            let Some(answer) = answer else { continue };
+            let Some(response) = response else { continue };
             if self.latency.is_zero() {
-                let _ = socket.send_to(&answer, from).await;
+                let _ = socket.send_to(&response, from).await;
             } else {
                 let socket = socket.clone();
                 let latency = self.latency;
                 tokio::spawn(async move {
                     tokio::time::sleep(latency).await;
-                    let _ = socket.send_to(&answer, from).await;
+                    let _ = socket.send_to(&response, from).await;
                 });
             }
         }
@@ -375,9 +378,9 @@ impl Agent {
             && self.rng.lock().map(|mut rng| rng.random::<f64>() * 100.0 < self.loss_percent).unwrap_or(false)
     }
 
-    /// Builds the response, or `None` to stay silent (wrong community,
-    /// unparsable packet), as real agents do.
-    fn answer(&self, request: &[u8]) -> Option<Vec<u8>> {
+    /// Builds the response, or returns `None` to stay silent on a wrong
+    /// community or an unparsable packet, as real agents do.
+    fn respond(&self, request: &[u8]) -> Option<Vec<u8>> {
         let message = ber::decode(request)?;
         if message.community != self.community {
             return None;
@@ -411,48 +414,49 @@ impl Agent {
     }
 
     fn get(&self, requested: &[(Oid, Value)], v1: bool) -> (Vec<(Oid, Value)>, u32, u32) {
-        let mut answer = Vec::with_capacity(requested.len());
+        let mut response = Vec::with_capacity(requested.len());
         for (position, (oid, _)) in requested.iter().enumerate() {
             match self.varbinds.get(oid).filter(|value| !v1 || v1_compatible(value)) {
-                Some(value) => answer.push((oid.clone(), value.clone())),
+                Some(value) => response.push((oid.clone(), value.clone())),
                 None if v1 => return (Vec::new(), ber::ERROR_NO_SUCH_NAME, position as u32 + 1),
-                None => answer.push((oid.clone(), self.missing(oid))),
+                None => response.push((oid.clone(), self.missing(oid))),
             }
         }
-        (answer, 0, 0)
+        (response, 0, 0)
     }
 
     fn get_next(&self, requested: &[(Oid, Value)], v1: bool) -> (Vec<(Oid, Value)>, u32, u32) {
-        let mut answer = Vec::with_capacity(requested.len());
+        let mut response = Vec::with_capacity(requested.len());
         for (position, (oid, _)) in requested.iter().enumerate() {
             match self.successor(oid, v1) {
-                Some(pair) => answer.push(pair),
+                Some(pair) => response.push(pair),
                 None if v1 => return (Vec::new(), ber::ERROR_NO_SUCH_NAME, position as u32 + 1),
-                None => answer.push((oid.clone(), Value::EndOfMibView)),
+                None => response.push((oid.clone(), Value::EndOfMibView)),
             }
         }
-        (answer, 0, 0)
+        (response, 0, 0)
     }
 
-    /// GETBULK per RFC 3416 4.2.3: the first `non_repeaters` OIDs get one
-    /// successor, the rest `max_repetitions` rounds; the answer is cut at a
-    /// varbind boundary when it would not fit a datagram.
+    /// Returns the varbinds of a GETBULK response (RFC 3416 section 4.2.3).
+    /// The first `non_repeaters` OIDs get one successor each, and the rest get
+    /// `max_repetitions` rounds, capped at 1000. The response is cut at a
+    /// varbind boundary before it exceeds [`MAX_RESPONSE_BYTES`].
     fn get_bulk(&self, requested: &[(Oid, Value)], non_repeaters: u32, max_repetitions: u32) -> Vec<(Oid, Value)> {
         let non_repeaters = (non_repeaters as usize).min(requested.len());
-        let mut answer = Vec::new();
+        let mut response = Vec::new();
         let mut size = 64;
-        let mut push = |pair: (Oid, Value), answer: &mut Vec<(Oid, Value)>| {
+        let mut push = |pair: (Oid, Value), response: &mut Vec<(Oid, Value)>| {
             size += ber::varbind_size(&pair.0, &pair.1);
             if size > MAX_RESPONSE_BYTES {
                 return false;
             }
-            answer.push(pair);
+            response.push(pair);
             true
         };
         for (oid, _) in &requested[..non_repeaters] {
             let pair = self.successor(oid, false).unwrap_or((oid.clone(), Value::EndOfMibView));
-            if !push(pair, &mut answer) {
-                return answer;
+            if !push(pair, &mut response) {
+                return response;
             }
         }
         let mut cursors: Vec<Oid> = requested[non_repeaters..].iter().map(|(oid, _)| oid.clone()).collect();
@@ -470,15 +474,15 @@ impl Agent {
                     }
                     None => (cursor.clone(), Value::EndOfMibView),
                 };
-                if !push(pair, &mut answer) {
-                    return answer;
+                if !push(pair, &mut response) {
+                    return response;
                 }
             }
             if all_ended {
                 break;
             }
         }
-        answer
+        response
     }
 
     fn successor(&self, oid: &Oid, v1: bool) -> Option<(Oid, Value)> {
@@ -489,8 +493,8 @@ impl Agent {
             .map(|(oid, value)| (oid.clone(), value.clone()))
     }
 
-    /// noSuchInstance when the object (the OID less its last arc) has
-    /// instances, noSuchObject otherwise.
+    /// Returns noSuchInstance when the object (the OID less its last arc) has
+    /// instances, else noSuchObject.
     fn missing(&self, oid: &Oid) -> Value {
         let arcs = oid.arcs();
         if arcs.len() > 1 {
@@ -503,7 +507,20 @@ impl Agent {
     }
 }
 
-/// SNMPv1 has no Counter64; v1 agents skip such objects.
+/// Returns whether an SNMPv1 agent can send the value. SNMPv1 has no
+/// Counter64, so v1 agents skip such objects.
 fn v1_compatible(value: &Value) -> bool {
     !matches!(value, Value::Counter64(_))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_id_fits_rfc_3411_size() {
+        let id = engine_id("127.255.255.255:65535".parse().unwrap());
+        assert!(id.len() <= 32, "{} octets", id.len());
+        assert_eq!(&id[..5], &[0x80, 0x00, 0x1f, 0x88, 0x04]);
+    }
 }

@@ -1,5 +1,6 @@
-//! Reading one BMC over Redfish: each credential set in order, the
-//! session always deleted again, and TLS trust by pin, opt-out or CA.
+//! Reading one BMC over Redfish. Credential sets are tried in order, each
+//! session is deleted after its attempt, and TLS is trusted by pin, opt-out
+//! or CA.
 
 use std::net::SocketAddr;
 
@@ -11,9 +12,9 @@ use crate::redfish::crawl::{FetchError, crawl};
 use crate::redfish::tls::TlsPolicy;
 use crate::targets::{Host, Target};
 
-/// Reads the BMC at the target and reports its row. `only_redfish` tells
-/// whether the inventory's port column is the HTTPS port (a row scanned
-/// only over Redfish) or the SNMP one.
+/// Reads the BMC at the target and reports its row. `only_redfish` is true
+/// when the inventory's port column is the HTTPS port (a row scanned only
+/// over Redfish), and false when it is the SNMP port.
 pub(super) async fn scan(context: &Context, target: Target, only_redfish: bool) {
     let port = if only_redfish { target.port } else { None }.unwrap_or(context.settings.redfish.https_port);
     let address = match &target.host {
@@ -23,6 +24,7 @@ pub(super) async fn scan(context: &Context, target: Target, only_redfish: bool) 
             Err(reason) => return context.report(&target, None, Status::Unreachable, reason),
         },
     };
+
     let mut device = context.row(&target, Some(address));
     device.scanned_with = Some("redfish");
     let candidates = match candidates(context, &target) {
@@ -58,6 +60,7 @@ pub(super) async fn scan(context: &Context, target: Target, only_redfish: bool) 
             }
         }
     }
+
     device.status = status_of(failures.iter().map(|(_, e)| e));
     let details = failures.iter().map(|(name, error)| format!("{name}: {error}")).collect::<Vec<_>>().join("; ");
     device.reason = Some(format!("no out-of-band path: {details}"));
@@ -65,7 +68,7 @@ pub(super) async fn scan(context: &Context, target: Target, only_redfish: bool) 
 }
 
 /// Logs in, crawls within the device deadline, and logs out whatever
-/// happened; fills `device`, the target's row.
+/// happened. Returns `device`, the target's row, filled from the crawl.
 async fn read_bmc(
     context: &Context,
     address: SocketAddr,
@@ -73,7 +76,10 @@ async fn read_bmc(
     login: &RedfishLogin,
     mut device: Device,
 ) -> Result<Device, FetchError> {
-    let settings = ClientSettings { timeout: context.settings.policy.timeout.max(std::time::Duration::from_secs(5)), max_in_flight: context.settings.redfish.max_in_flight };
+    let settings = ClientSettings {
+        timeout: context.settings.policy.timeout.max(std::time::Duration::from_secs(5)),
+        max_in_flight: context.settings.redfish.max_in_flight,
+    };
     let mut client = Client::new(address, policy, settings)?;
     let root = client.root().await?;
     if let Err(error) = client.login(login, &root).await {
@@ -97,8 +103,9 @@ async fn read_bmc(
     Ok(device)
 }
 
-/// The Redfish sets to try: those the target names, else those fenced to
-/// its tenant, each with its login and any fingerprint it pins.
+/// Returns the Redfish credential sets to try, each with its login and the
+/// fingerprint it pins, if any. These are the sets the target names, else the
+/// sets allowed for its tenant.
 fn candidates(context: &Context, target: &Target) -> Result<Vec<(String, RedfishLogin, Option<[u8; 32]>)>, String> {
     let named: Vec<&String> = target.credentials.iter().filter(|n| context.credentials.find_redfish(n).is_some()).collect();
     let sets: Vec<_> = if named.is_empty() {
@@ -124,7 +131,7 @@ fn candidates(context: &Context, target: &Target) -> Result<Vec<(String, Redfish
     if usable.is_empty() { Err(problems.join("; ")) } else { Ok(usable) }
 }
 
-/// The status that tells the user most about why no set worked.
+/// Returns the status that best explains why no credential set worked.
 fn status_of<'a>(errors: impl Iterator<Item = &'a FetchError>) -> Status {
     let rank = |error: &FetchError| match error {
         FetchError::TlsLegacy => (0, Status::TlsLegacy),
@@ -132,6 +139,8 @@ fn status_of<'a>(errors: impl Iterator<Item = &'a FetchError>) -> Status {
         FetchError::AuthFailed(_) => (2, Status::AuthFailed),
         FetchError::Refused => (3, Status::Refused),
         FetchError::Unreachable(_) => (4, Status::Unreachable),
+        // NOTE: HTTP errors, invalid JSON and other failures are also
+        // reported as `timeout`. The reason column names the real error.
         _ => (5, Status::Timeout),
     };
     errors.map(rank).min_by_key(|(r, _)| *r).map_or(Status::NotScanned, |(_, status)| status)

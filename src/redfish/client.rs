@@ -1,5 +1,5 @@
-//! The live Redfish client: one BMC, a few requests at a time, a session
-//! that is always deleted again.
+//! The live Redfish client for one BMC. It sends a few requests at a time and
+//! deletes its session after the crawl.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -11,12 +11,13 @@ use super::crawl::{FetchError, Source};
 use super::tls::{TlsFailure, TlsPolicy, classify, client_config};
 use crate::credentials::Secret;
 
-/// How a credential set logs in.
+/// User, password and login method of one Redfish credential set.
 #[derive(Clone, Debug)]
 pub struct RedfishLogin {
     pub user: String,
     pub password: Secret,
-    /// HTTP Basic on every request instead of a session.
+    /// Whether to send HTTP Basic credentials on every request instead of
+    /// opening a session.
     pub basic: bool,
 }
 
@@ -24,7 +25,8 @@ pub struct RedfishLogin {
 #[derive(Clone, Copy, Debug)]
 pub struct ClientSettings {
     pub timeout: Duration,
-    /// Requests in flight to one BMC; BMCs are slow and fragile.
+    /// Maximum number of requests in flight to one BMC, kept low because BMCs
+    /// are slow and fragile.
     pub max_in_flight: usize,
 }
 
@@ -55,13 +57,9 @@ impl Client {
             .pool_max_idle_per_host(settings.max_in_flight)
             .build()
             .map_err(|e| FetchError::Other(format!("cannot build the HTTPS client: {e}")))?;
-        let host = match address {
-            SocketAddr::V4(v4) => format!("{}:{}", v4.ip(), v4.port()),
-            SocketAddr::V6(v6) => format!("[{}]:{}", v6.ip(), v6.port()),
-        };
         Ok(Client {
             http,
-            base: format!("https://{host}"),
+            base: base_url(address),
             permits: Semaphore::new(settings.max_in_flight.max(1)),
             timeout: settings.timeout,
             basic: None,
@@ -75,14 +73,16 @@ impl Client {
         self.get("/redfish/v1/").await
     }
 
-    /// Logs in: a session from the SessionService, or Basic auth when the
-    /// set asks for it (checked with one authenticated GET).
+    /// Logs in by creating a session in the SessionService, or with HTTP Basic
+    /// when the set requests it. Basic credentials are checked with one
+    /// authenticated GET of the Systems collection.
     pub async fn login(&mut self, login: &RedfishLogin, root: &Value) -> Result<(), FetchError> {
         if login.basic {
             self.basic = Some((login.user.clone(), login.password.clone()));
             let probe = root.get("Systems").and_then(|s| s.get("@odata.id")).and_then(Value::as_str).unwrap_or("/redfish/v1/Systems");
             return self.get(probe).await.map(|_| ());
         }
+
         let sessions = root
             .get("Links")
             .and_then(|l| l.get("Sessions"))
@@ -98,6 +98,7 @@ impl Client {
             .send()
             .await
             .map_err(|e| transport_error(&e))?;
+
         let status = response.status().as_u16();
         if status == 401 || status == 403 {
             return Err(FetchError::AuthFailed(format!("the BMC rejected user {:?} (HTTP {status})", login.user)));
@@ -105,13 +106,14 @@ impl Client {
         if !(200..300).contains(&status) {
             return Err(FetchError::Status { status, uri: sessions.to_string() });
         }
+
         let token = response
             .headers()
             .get("X-Auth-Token")
             .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| FetchError::AuthFailed("the session answer carries no X-Auth-Token".into()))?;
+            .ok_or_else(|| FetchError::AuthFailed("the session response contains no X-Auth-Token header".into()))?;
         let location = response.headers().get("Location").and_then(|v| v.to_str().ok()).unwrap_or_default();
-        let uri = location.strip_prefix(&self.base).unwrap_or(location).to_string();
+        let uri = session_path(location);
         self.session = Some(Session { token: Secret::new(token.to_string()), uri });
         Ok(())
     }
@@ -121,7 +123,7 @@ impl Client {
     pub async fn logout(&mut self) {
         let Some(session) = self.session.take() else { return };
         if session.uri.is_empty() {
-            tracing::warn!(bmc = %self.base, "the BMC gave no session URI; the session cannot be deleted and will expire");
+            tracing::warn!(bmc = %self.base, "the BMC sent no session URI, so the session cannot be deleted and will expire");
             return;
         }
         let request = self
@@ -131,8 +133,12 @@ impl Client {
             .timeout(self.timeout);
         match request.send().await {
             Ok(response) if response.status().is_success() => {}
-            Ok(response) => tracing::warn!(bmc = %self.base, status = response.status().as_u16(), "session delete was not accepted"),
-            Err(error) => tracing::warn!(bmc = %self.base, error = %transport_error(&error), "session delete failed"),
+            Ok(response) => {
+                tracing::warn!(bmc = %self.base, session = %session.uri, status = response.status().as_u16(), "session delete rejected")
+            }
+            Err(error) => {
+                tracing::warn!(bmc = %self.base, session = %session.uri, error = %transport_error(&error), "session delete failed")
+            }
         }
     }
 }
@@ -171,17 +177,31 @@ pub async fn peer_fingerprint(address: SocketAddr, timeout: Duration) -> Result<
         .timeout(timeout)
         .build()
         .map_err(|e| FetchError::Other(format!("cannot build the HTTPS client: {e}")))?;
-    let host = match address {
-        SocketAddr::V4(v4) => format!("{}:{}", v4.ip(), v4.port()),
-        SocketAddr::V6(v6) => format!("[{}]:{}", v6.ip(), v6.port()),
-    };
-    let response = http.get(format!("https://{host}/redfish/v1/")).send().await.map_err(|e| transport_error(&e))?;
+    let response = http.get(format!("{}/redfish/v1/", base_url(address))).send().await.map_err(|e| transport_error(&e))?;
     let certificate = response
         .extensions()
         .get::<reqwest::tls::TlsInfo>()
         .and_then(|info| info.peer_certificate())
         .ok_or_else(|| FetchError::Other("the server presented no certificate".to_string()))?;
     Ok(super::tls::format_fingerprint(&super::tls::fingerprint_of(certificate)))
+}
+
+/// Returns `https://` and the address, with IPv6 addresses in brackets.
+fn base_url(address: SocketAddr) -> String {
+    match address {
+        SocketAddr::V4(v4) => format!("https://{}:{}", v4.ip(), v4.port()),
+        SocketAddr::V6(v6) => format!("https://[{}]:{}", v6.ip(), v6.port()),
+    }
+}
+
+/// Returns the path of a session's `Location` header, which BMCs send either
+/// as a path or as an absolute URL. Keeping only the path sends the delete to
+/// the scanned address, whatever host name the URL contains.
+fn session_path(location: &str) -> String {
+    match reqwest::Url::parse(location) {
+        Ok(url) => url.path().to_string(),
+        Err(_) => location.to_string(),
+    }
 }
 
 /// Maps a transport error to the scan's outcomes, looking through its
@@ -208,4 +228,18 @@ fn transport_error(error: &reqwest::Error) -> FetchError {
         source = current.source();
     }
     FetchError::Other(error.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_path_of_location_forms() {
+        let path = "/redfish/v1/SessionService/Sessions/7";
+        assert_eq!(session_path(path), path);
+        assert_eq!(session_path("https://bmc.example.net/redfish/v1/SessionService/Sessions/7"), path);
+        assert_eq!(session_path("https://192.0.2.10:8443/redfish/v1/SessionService/Sessions/7"), path);
+        assert_eq!(session_path(""), "");
+    }
 }

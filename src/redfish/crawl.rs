@@ -8,10 +8,10 @@ use std::future::Future;
 
 use serde_json::Value;
 
-/// Why one GET failed.
+/// Reason one GET failed.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum FetchError {
-    #[error("no answer within the timeout")]
+    #[error("timed out waiting for a response")]
     Timeout,
     #[error("connection refused")]
     Refused,
@@ -31,22 +31,23 @@ pub enum FetchError {
     Other(String),
 }
 
-/// Something that answers Redfish GETs with JSON.
+/// Source of Redfish resources as JSON, such as a live BMC or a mockup folder.
 pub trait Source: Sync {
     fn get(&self, uri: &str) -> impl Future<Output = Result<Value, FetchError>> + Send;
 }
 
-/// Everything the crawl read, keyed by normalised URI, and what failed.
+/// Resources the crawl read, keyed by normalised URI, and the reads that failed.
 #[derive(Debug, Default, Clone)]
 pub struct Observation {
     pub resources: BTreeMap<String, Value>,
-    /// Resources listed in a collection but not read, with the reason.
+    /// Resources that could not be read, each as `URI: reason`.
     pub failures: Vec<String>,
     /// Whether the crawl used `$expand`.
     pub expanded: bool,
 }
 
-/// The most pages followed in one collection; iDRAC pages at 50 members.
+/// Maximum number of pages followed in one collection. iDRAC pages at 50
+/// members, so this covers 2,000 members there.
 pub const MAX_PAGES: usize = 40;
 
 /// Strips a trailing slash (iLO 5 2.70 adds one to almost every link) and
@@ -108,8 +109,9 @@ pub async fn crawl<S: Source>(source: &S, root: Value, allow_expand: bool) -> Ob
     observation
 }
 
-/// The member URIs of the root's collection `property`, as read.
+/// Returns the member URIs of the root's collection `property`, as read.
 pub fn member_uris(observation: &Observation, property: &str) -> Vec<String> {
+    // The root sorts first because every other URI extends its path.
     let Some(root) = observation.resources.values().next() else { return Vec::new() };
     let Some(collection) = link(root, property) else { return Vec::new() };
     observation
@@ -121,9 +123,9 @@ pub fn member_uris(observation: &Observation, property: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Reads a collection with its pages and members. Members the expanded
-/// answer already carries in full are not fetched again; one member that
-/// fails is recorded and the others are kept.
+/// Reads a collection with its pages and members. Members that the expanded
+/// response already contains in full are not fetched again. A member that
+/// fails is recorded in `failures`, and the others are kept.
 async fn read_collection<S: Source>(source: &S, uri: &str, observation: &mut Observation) {
     let mut members: Vec<Value> = Vec::new();
     let mut next = Some(if observation.expanded { format!("{uri}?$expand=.($levels=1)") } else { uri.to_string() });
@@ -180,7 +182,7 @@ async fn read_collection<S: Source>(source: &S, uri: &str, observation: &mut Obs
     for (id, result) in to_fetch.iter().zip(fetched) {
         match result {
             Ok(value) if value.get("error").is_some() && value.get("@odata.id").is_none() => {
-                observation.failures.push(format!("{id}: the service answered with an error body"));
+                observation.failures.push(format!("{id}: the service returned an error body"));
             }
             Ok(value) => {
                 observation.resources.insert(normalise(id), value);

@@ -104,8 +104,8 @@ fn identify_generic(observation: &Observation) -> Identity {
         .iter()
         .find(|(_, m)| m.get("ManagerType").and_then(Value::as_str) == Some("BMC"))
         .or_else(|| managers.first());
-    // Blade enclosures list many chassis; the one that names a model (the
-    // enclosure) stands for the device.
+    // Blade enclosures list many chassis. The one that names a model (the
+    // enclosure) represents the device.
     let first_chassis = chassis
         .iter()
         .find(|(_, c)| text(c, "Model").is_some())
@@ -159,9 +159,9 @@ fn identify_generic(observation: &Observation) -> Identity {
     identity
 }
 
-/// One component per FirmwareInventory member (SoftwareInventory only when
-/// the firmware inventory is empty, since it usually lists OS packages),
-/// and the iLO 4 `Current` map.
+/// Adds one component per FirmwareInventory member and per entry of the iLO 4
+/// `Current` map. SoftwareInventory is read only when the firmware inventory
+/// is empty, because it usually lists OS packages.
 fn inventory_components(observation: &Observation, identity: &mut Identity) {
     let Some(root) = observation.resources.values().next() else { return };
     let update_service = root
@@ -192,7 +192,7 @@ fn inventory_components(observation: &Observation, identity: &mut Identity) {
         };
         let id = text(item, "Id").unwrap_or_default();
         // OpenBMC names every item after its collection ("Software
-        // Inventory"); the Id then tells the items apart.
+        // Inventory"), so the Id names the item instead.
         let name = text(item, "Name")
             .filter(|name| !name.eq_ignore_ascii_case("Software Inventory") && !name.eq_ignore_ascii_case("Firmware Inventory"))
             .unwrap_or_else(|| id.clone());
@@ -227,7 +227,8 @@ fn related_item(item: &Value) -> Option<String> {
     }
 }
 
-/// iDRAC names staged and previous images `Available-…` and `Previous-…`.
+/// Returns the state of an inventory item from its Id. iDRAC names staged and
+/// previous images `Available-…` and `Previous-…`.
 fn state_of(id: &str) -> &'static str {
     let lower = id.to_ascii_lowercase();
     if lower.starts_with("previous") {

@@ -3,10 +3,11 @@
 //!
 //! A mockup folder contains `index.json` for the service root `/redfish/v1` and
 //! one subfolder per path segment, each with its own `index.json`
-//! (`Systems/1/index.json` is `/redfish/v1/Systems/1`). The server answers
-//! like a BMC: TLS with a self-signed certificate, HTTP Basic and session
-//! login, 401 for requests without valid credentials, `$expand`, paging with
-//! `Members@odata.nextLink`, and optional latency and per-URI failures.
+//! (`Systems/1/index.json` is `/redfish/v1/Systems/1`). The server behaves
+//! like a BMC. It offers TLS with a self-signed certificate, HTTP Basic and
+//! session login, 401 for requests without valid credentials, `$expand`,
+//! paging with `Members@odata.nextLink`, and optional latency and per-URI
+//! failures.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -24,7 +25,6 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use rand::RngCore;
 use serde_json::{Map, Value, json};
-use sha2::{Digest, Sha256};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
@@ -38,7 +38,7 @@ pub const SERVICE_ROOT: &str = "/redfish/v1";
 /// URI of the sessions collection, where clients log in.
 pub const SESSIONS: &str = "/redfish/v1/SessionService/Sessions";
 
-/// Largest request body accepted (a login is well under 1 KiB).
+/// Maximum request body size in bytes. A login is well under 1 KiB.
 const MAX_REQUEST_BODY_BYTES: usize = 64 * 1024;
 
 /// Time a client has to finish the TLS handshake.
@@ -119,7 +119,7 @@ pub fn is_mockup(dir: &Path) -> bool {
 }
 
 /// Reads every `index.json` below `dir` into a [`Mockup`]. Folders without
-/// an `index.json` (such as `Oem`) are walked through; hidden folders and
+/// an `index.json` (such as `Oem`) are walked through. Hidden folders and
 /// symbolic links are skipped, so a link cycle cannot loop.
 pub fn load_mockup(dir: &Path) -> Result<Mockup, MockupError> {
     if !is_mockup(dir) {
@@ -151,8 +151,8 @@ pub fn load_mockup(dir: &Path) -> Result<Mockup, MockupError> {
     Ok(Mockup { name, resources })
 }
 
-/// Builds a mockup from files given in memory (the demo's, built into the
-/// binary): each path is relative to the mockup folder and ends in
+/// Builds a mockup from files given in memory, such as the demo's files built
+/// into the binary. Each path is relative to the mockup folder and ends in
 /// `index.json`, such as `Systems/1/index.json`.
 pub fn mockup_from_files<'a>(name: &str, files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Mockup, String> {
     let mut resources = HashMap::new();
@@ -195,9 +195,9 @@ fn subfolders(folder: &Path) -> Result<Vec<(PathBuf, String)>, MockupError> {
     Ok(found)
 }
 
-/// Normalises a request path or link for lookups: the query string and
-/// trailing slashes are dropped and letters lowered. Percent-encoding is kept
-/// as written because the Mockup Creator stores encoded folder names.
+/// Normalises a request path or link for lookups by dropping the query
+/// string, fragment and trailing slashes and lowering letters. Percent-encoding
+/// is kept as written because the Mockup Creator stores encoded folder names.
 fn lookup_key(uri: &str) -> String {
     let path = uri.split(['?', '#']).next().unwrap_or_default();
     let trimmed = path.trim_end_matches('/');
@@ -252,9 +252,7 @@ pub fn self_signed(addresses: &[IpAddr]) -> ServerCertificate {
 
 /// Returns the SHA-256 of `der` as upper-case hex pairs joined with `:`.
 pub fn sha256_fingerprint(der: &[u8]) -> String {
-    let digest = Sha256::digest(der);
-    let pairs: Vec<String> = digest.iter().map(|byte| format!("{byte:02X}")).collect();
-    pairs.join(":")
+    super::tls::format_fingerprint(&super::tls::fingerprint_of(der))
 }
 
 fn tls_config(certificate: &ServerCertificate, tls12_only: bool) -> io::Result<ServerConfig> {
@@ -316,7 +314,8 @@ pub struct ServerOptions {
     /// dropped, case ignored). A fault applies to every method on that URI,
     /// after the credential check for URIs that need credentials.
     pub failures: Vec<(String, Failure)>,
-    /// Offers only TLS 1.2, like older BMCs; otherwise TLS 1.2 and 1.3.
+    /// Whether to offer only TLS 1.2, like older BMCs. When false, TLS 1.2
+    /// and 1.3 are offered.
     pub tls12_only: bool,
 }
 
@@ -378,8 +377,8 @@ impl ServerStats {
 // ---------------------------------------------------------------------------
 // Serving
 
-/// A server task; dropping it (or calling [`RunningServer::stop`]) stops
-/// serving and closes every open connection.
+/// Handle of a server task. Dropping it, or calling [`RunningServer::stop`],
+/// stops serving and closes every open connection.
 pub struct RunningServer {
     address: SocketAddr,
     pub stats: Arc<ServerStats>,
@@ -436,8 +435,8 @@ async fn accept_connections(listener: TcpListener, acceptor: TlsAcceptor, servic
                     connections.spawn(serve_connection(stream, peer, acceptor.clone(), service.clone()));
                 }
                 Err(error) => {
-                    // Typically EMFILE; back off instead of spinning.
-                    tracing::warn!(address = ?listener.local_addr().ok(), %error, "Redfish server cannot accept a connection; retrying");
+                    // Typically EMFILE. Back off instead of spinning.
+                    tracing::warn!(address = ?listener.local_addr().ok(), %error, "Redfish server failed to accept a connection, retrying in 100 ms");
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
             },
@@ -530,7 +529,7 @@ impl Service {
         let result = self.route(request).await;
         match &result {
             Ok(response) => tracing::debug!(%method, %path, status = response.status().as_u16(), "Redfish request"),
-            Err(_) => tracing::debug!(%method, %path, "Redfish request answered by closing the connection"),
+            Err(_) => tracing::debug!(%method, %path, "Redfish request: connection closed without a response"),
         }
         result
     }
@@ -586,7 +585,8 @@ impl Service {
         })
     }
 
-    /// Checks an `X-Auth-Token` of an open session or Basic credentials.
+    /// Returns whether the request carries the `X-Auth-Token` of an open
+    /// session or valid Basic credentials.
     fn authenticated(&self, headers: &HeaderMap) -> bool {
         let token_valid = headers
             .get("x-auth-token")
@@ -625,7 +625,7 @@ impl Service {
         };
         let mut body = resource.body.clone();
         if is_error_body(&body) {
-            // The Mockup Creator stored a failed GET; static servers serve
+            // The Mockup Creator stored a failed GET. Static servers serve
             // such files with 200, and so does this one.
             return json_response(StatusCode::OK, &body);
         }
@@ -642,8 +642,8 @@ impl Service {
         json_response(StatusCode::OK, &body)
     }
 
-    /// Pages a collection and inlines its members when asked. Does nothing
-    /// to a resource without a `Members` array.
+    /// Pages a collection and inlines its members when the query requests
+    /// `$expand`. Does nothing to a resource without a `Members` array.
     fn shape_collection(
         &self,
         object: &mut Map<String, Value>,
@@ -748,7 +748,7 @@ impl Service {
         };
         let field = |name: &str| body.get(name).and_then(Value::as_str);
         let (Some(user), Some(password)) = (field("UserName"), field("Password")) else {
-            let message = "The request body needs the string properties UserName and Password.";
+            let message = "The request body is missing the string property UserName or Password.";
             return error_response(StatusCode::BAD_REQUEST, "PropertyMissing", message);
         };
         if !self.credentials_valid(user, password) {
@@ -759,7 +759,7 @@ impl Service {
         let token = random_token();
         let id = {
             let Ok(mut sessions) = self.sessions.lock() else {
-                tracing::warn!("Redfish session table is poisoned by a panicked thread; login failed");
+                tracing::warn!(user, "Redfish login failed because a panicked thread poisoned the session table");
                 let message = "The session table is unavailable after an internal panic.";
                 return error_response(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", message);
             };
@@ -900,7 +900,7 @@ struct Page {
 #[derive(Debug, PartialEq, Eq)]
 struct NextPage {
     skip: usize,
-    /// The members still owed under the client's `$top`, if it sent one.
+    /// Number of members still due under the client's `$top`, if it sent one.
     top: Option<usize>,
 }
 
@@ -913,9 +913,10 @@ impl NextPage {
     }
 }
 
-/// Picks the members to send, or `None` to send the collection as stored.
-/// `$top` limits the total the client wants (OData semantics); the server's
-/// page size limits one response, and a next link covers the rest.
+/// Picks the members to send, or returns `None` to send the collection as
+/// stored. `$top` limits the total number the client requests (OData
+/// semantics). The server's page size limits one response, and a next link
+/// covers the rest.
 fn page_members(total: usize, skip: Option<usize>, top: Option<usize>, page_size: Option<usize>) -> Option<Page> {
     let paged = page_size.is_some_and(|size| total > size);
     if skip.is_none() && top.is_none() && !paged {
@@ -942,7 +943,8 @@ fn json_response(status: StatusCode, body: &Value) -> HttpResponse {
     response
 }
 
-/// Builds a Redfish error response; `message_id` is a Base registry message.
+/// Builds a Redfish error response. `message_id` names a message of the Base
+/// registry.
 fn error_response(status: StatusCode, message_id: &str, message: &str) -> HttpResponse {
     let code = format!("{BASE_REGISTRY}.{message_id}");
     let body = json!({
@@ -993,8 +995,8 @@ fn random_token() -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-/// Decodes standard base64 (RFC 4648, padding optional); `None` when the
-/// text has other characters.
+/// Decodes standard base64 (RFC 4648, padding optional). Returns `None` when
+/// the text contains other characters or has an impossible length.
 fn decode_base64(text: &str) -> Option<Vec<u8>> {
     let value = |c: u8| -> Option<u32> {
         Some(match c {

@@ -9,19 +9,21 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 use sha2::{Digest, Sha256};
 
-/// How a BMC's certificate is trusted. The result records which was used.
+/// Trust mode for a BMC's certificate. The scan result records which mode
+/// was used.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TlsPolicy {
     /// System roots, plus the extra CA certificates given (PEM).
     Verified { extra_roots_pem: Option<Vec<u8>> },
     /// Exactly the certificate with this SHA-256 fingerprint of its DER.
     Pinned([u8; 32]),
-    /// No check at all; only for targets marked insecure.
+    /// Any certificate, with only the handshake signature checked. Used for
+    /// targets marked insecure and to read a certificate's fingerprint.
     Insecure,
 }
 
 impl TlsPolicy {
-    /// The word the results use for this trust mode.
+    /// Returns the name of this trust mode as the results show it.
     pub fn label(&self) -> &'static str {
         match self {
             TlsPolicy::Verified { .. } => "verified",
@@ -87,7 +89,8 @@ pub fn client_config(policy: &TlsPolicy) -> Result<rustls::ClientConfig, String>
     Ok(config)
 }
 
-/// The system's trusted roots, from the usual Debian bundle path.
+/// Returns the system's trusted roots, read from the usual CA bundle path of
+/// Debian or of Red Hat.
 fn rustls_native_roots() -> Vec<CertificateDer<'static>> {
     let bundle = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt"]
         .iter()
@@ -108,11 +111,12 @@ fn rustls_pemfile_certs(reader: &mut dyn std::io::BufRead) -> Result<Vec<Certifi
         .map_err(|e| format!("invalid PEM certificate: {e}"))
 }
 
-/// Accepts one leaf certificate by fingerprint, or any certificate when no
-/// fingerprint is given (a target marked insecure), and in both cases still
-/// verifies the handshake signature, so the server must hold the key it
-/// presents. Chain, expiry and name are not checked: BMC certificates are
-/// self-signed, often expired and named after the factory host name.
+/// Certificate verifier for pinned and insecure targets. It accepts one leaf
+/// certificate by fingerprint, or any certificate when no fingerprint is given.
+/// In both cases it still verifies the handshake signature, so the server must
+/// hold the key of the certificate it presents. Chain, expiry and name are not
+/// checked, because BMC certificates are self-signed, often expired and named
+/// after the factory host name.
 #[derive(Debug)]
 struct CertificateCheck {
     fingerprint: Option<[u8; 32]>,
@@ -149,12 +153,12 @@ impl ServerCertVerifier for CertificateCheck {
     }
 }
 
-/// Why a TLS connection failed, as far as the error chain tells.
+/// Reason a TLS connection failed, as far as the error chain shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TlsFailure {
     /// The certificate is not trusted, or does not match its pin.
     Rejected(String),
-    /// The server offers only TLS 1.0 or 1.1, which rustls never speaks.
+    /// The server offers only TLS 1.0 or 1.1, which rustls does not implement.
     Legacy,
 }
 
@@ -167,12 +171,8 @@ pub fn classify(error: &(dyn std::error::Error + 'static)) -> Option<TlsFailure>
             .or_else(|| error.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()).and_then(|inner| inner.downcast_ref::<rustls::Error>()));
         if let Some(rustls_error) = rustls_error {
             return Some(match rustls_error {
-                rustls::Error::InvalidCertificate(rustls::CertificateError::ApplicationVerificationFailure) => {
-                    TlsFailure::Rejected("the certificate does not match the pinned SHA-256 fingerprint".to_string())
-                }
-                rustls::Error::InvalidCertificate(reason) => {
-                    TlsFailure::Rejected(format!("the certificate is not trusted ({reason:?}); pin its fingerprint or add its CA with --ca-file"))
-                }
+                rustls::Error::InvalidCertificate(rustls::CertificateError::ApplicationVerificationFailure) => pin_mismatch(),
+                rustls::Error::InvalidCertificate(reason) => untrusted(&format!("{reason:?}")),
                 rustls::Error::PeerIncompatible(rustls::PeerIncompatible::ServerDoesNotSupportTls12Or13)
                 | rustls::Error::AlertReceived(rustls::AlertDescription::ProtocolVersion) => TlsFailure::Legacy,
                 other => TlsFailure::Rejected(format!("TLS handshake failed: {other}")),
@@ -186,8 +186,8 @@ pub fn classify(error: &(dyn std::error::Error + 'static)) -> Option<TlsFailure>
 /// Classifies by rustls's error text when no level of the chain can be
 /// downcast to `rustls::Error`, as with reqwest 0.13, which boxes the
 /// connector's error.
-// NOTE: this depends on rustls 0.23's Display strings for these errors; the
-// tests for pinned, untrusted and TLS 1.1-only peers would catch a change.
+// NOTE: This depends on the Display strings of rustls 0.23 for these errors.
+// The tests for pinned, untrusted and TLS 1.1-only peers would catch a change.
 fn classify_text(error: &(dyn std::error::Error + 'static)) -> Option<TlsFailure> {
     let mut text = String::new();
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
@@ -197,17 +197,23 @@ fn classify_text(error: &(dyn std::error::Error + 'static)) -> Option<TlsFailure
         current = level.source();
     }
     if text.contains("invalid peer certificate: ApplicationVerificationFailure") {
-        Some(TlsFailure::Rejected("the certificate does not match the pinned SHA-256 fingerprint".to_string()))
+        Some(pin_mismatch())
     } else if let Some(position) = text.find("invalid peer certificate: ") {
-        let reason = text[position + "invalid peer certificate: ".len()..].lines().next().unwrap_or("").to_string();
-        Some(TlsFailure::Rejected(format!(
-            "the certificate is not trusted ({reason}); pin its fingerprint or add its CA with --ca-file"
-        )))
+        let reason = text[position + "invalid peer certificate: ".len()..].lines().next().unwrap_or("");
+        Some(untrusted(reason))
     } else if text.contains("received fatal alert: ProtocolVersion") || text.contains("ServerDoesNotSupportTls12Or13") {
         Some(TlsFailure::Legacy)
     } else {
         None
     }
+}
+
+fn pin_mismatch() -> TlsFailure {
+    TlsFailure::Rejected("the certificate does not match the pinned SHA-256 fingerprint".to_string())
+}
+
+fn untrusted(reason: &str) -> TlsFailure {
+    TlsFailure::Rejected(format!("the certificate is not trusted ({reason}); pin its fingerprint or add its CA with --ca-file"))
 }
 
 #[cfg(test)]
