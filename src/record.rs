@@ -1,6 +1,6 @@
-//! `fwsweep record`: saves what a device answers as a `.snmprec` file that
-//! `identify` and `simulate` read back, optionally anonymized so that it can
-//! be attached to a support request.
+//! `fwsweep record`: saves a device's responses as a `.snmprec` file that
+//! `identify` and `simulate` read back. With `--anonymize`, the file can be
+//! attached to a support request.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::collect::{Agent, AgentError, collect};
-use crate::identify::{Facts, SYS_NAME, select_profile};
+use crate::identify::{Facts, SYS_NAME, generic, select_profile};
 use crate::profiles::{ProfileSet, SourceKind};
 use crate::recording::Varbinds;
 use crate::snmp::{Oid, Value, oid};
@@ -29,8 +29,8 @@ pub const STANDARD_SUBTREES: [&str; 8] = [
     "1.3.6.1.2.1.54.1.1",
 ];
 
-/// The most rows read from one subtree; the vendor subtree of an unknown
-/// device can be very large.
+/// Maximum number of rows read from one subtree, because the vendor subtree
+/// of an unknown device can be very large.
 pub const MAX_SUBTREE_ROWS: usize = 5000;
 
 /// OIDs whose values identify a person, a place or a unit.
@@ -39,7 +39,9 @@ const SYS_LOCATION: &str = "1.3.6.1.2.1.1.6.0";
 const ENT_SERIAL_COLUMN: &str = "1.3.6.1.2.1.47.1.1.1.1.11";
 const PRINTER_SERIAL: &str = "1.3.6.1.2.1.43.5.1.1.17";
 
-/// Reads everything a recording should hold from a live agent.
+/// Reads from an agent every varbind that a recording should contain. That is
+/// what collection reads, the standard subtrees, and the selected profile's
+/// object groups or, when no profile matches, the vendor subtree.
 pub async fn record<A: Agent>(agent: &mut A, profiles: &ProfileSet) -> Result<Varbinds, AgentError> {
     let collected = collect(agent, profiles, None).await?;
     let mut varbinds = collected.varbinds;
@@ -69,14 +71,14 @@ pub async fn record<A: Agent>(agent: &mut A, profiles: &ProfileSet) -> Result<Va
     for subtree in subtrees {
         match agent.walk(std::slice::from_ref(&subtree), MAX_SUBTREE_ROWS).await {
             Ok(rows) => varbinds.extend(rows.into_iter().filter(|(_, v)| !v.is_exception())),
-            Err(error) => tracing::warn!(%subtree, %error, "could not walk subtree; the recording leaves it out"),
+            Err(error) => tracing::warn!(%subtree, %error, "subtree walk failed, so the recording leaves it out"),
         }
     }
     Ok(varbinds)
 }
 
-/// The group a scalar belongs to: `…4.1.1.0` → `…4.1`, so that a
-/// recording shows the neighbours a profile author may want.
+/// Returns the group that a scalar belongs to, such as `…4.1` for `…4.1.1.0`,
+/// so that a recording shows the neighbours a profile author may need.
 fn object_group(scalar: &Oid) -> Oid {
     let arcs = scalar.arcs();
     let drop = if arcs.last() == Some(&0) { 2 } else { 1 };
@@ -114,6 +116,15 @@ pub fn to_snmprec(varbinds: &Varbinds) -> String {
 
 fn is_plain_text(bytes: &[u8]) -> bool {
     std::str::from_utf8(bytes).is_ok_and(|text| text.chars().all(|c| !c.is_control()))
+}
+
+/// Returns the string as text when it is UTF-8 or readable Latin-1, so that
+/// Latin-1 names are anonymized too. Binary values return `None`.
+fn octets_as_text(bytes: &[u8]) -> Option<String> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Some(text.to_string()),
+        Err(_) => crate::identify::text::decode_text(bytes),
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -164,13 +175,13 @@ impl Anonymizer {
 /// Anonymizes a recording: serial numbers, MAC addresses, host names,
 /// contacts, locations and IPv4 addresses are replaced consistently.
 ///
-/// NOTE: addresses inside OIDs (the index of an address table) are not
-/// rewritten; the subtrees `record` walks hold none, but a vendor subtree of
-/// an unknown device may.
-/// `protected` lists OIDs whose text must keep dotted numbers (the values a
-/// profile reads versions from, where `7.10.30.00` is no address);
+/// `protected` lists OIDs whose text must keep dotted numbers, such as the
+/// values that versions are read from, where `7.10.30.00` is no address.
 /// `serials` lists OIDs beyond the standard serial columns whose values are
 /// serial numbers.
+///
+/// NOTE: addresses inside OIDs, such as the index of an address table, are
+/// not rewritten. The standard subtrees contain none, but a vendor subtree may.
 pub fn anonymize(varbinds: &Varbinds, protected: &[Oid], serials: &[Oid]) -> Varbinds {
     let mut anonymizer = Anonymizer::default();
     let text_of = |oid: &str| varbinds.get(&crate::snmp::oid(oid)).and_then(Value::to_text);
@@ -197,8 +208,11 @@ pub fn anonymize(varbinds: &Varbinds, protected: &[Oid], serials: &[Oid]) -> Var
                 let stand_in = anonymizer.stand_in("mac", &hex(bytes));
                 Value::OctetString(stand_in.split(':').filter_map(|pair| u8::from_str_radix(pair, 16).ok()).collect())
             }
-            Value::OctetString(bytes) if is_plain_text(bytes) || std::str::from_utf8(bytes).is_ok() => {
-                let mut text = String::from_utf8_lossy(bytes).into_owned();
+            Value::OctetString(bytes) => {
+                let Some(mut text) = octets_as_text(bytes) else {
+                    result.insert(oid.clone(), value.clone());
+                    continue;
+                };
                 let is_serial = serial_columns.iter().any(|column| oid.starts_with(column)) || serials.contains(oid);
                 if is_serial && !text.trim().is_empty() {
                     text = anonymizer.stand_in("serial", text.trim());
@@ -219,11 +233,28 @@ pub fn anonymize(varbinds: &Varbinds, protected: &[Oid], serials: &[Oid]) -> Var
     result
 }
 
-/// The OIDs a profile reads values from, to keep their numbers intact, and
-/// the serial OIDs it names, to replace them.
+/// Returns the OIDs whose values must keep their dotted numbers, and the
+/// serial OIDs that the selected profile names.
+///
+/// The first list contains the ENTITY-MIB revisions and UPS-MIB software
+/// versions, which generic identification reads, and the version sources of
+/// the selected profile.
 pub fn profile_oids(profiles: &ProfileSet, varbinds: &Varbinds) -> (Vec<Oid>, Vec<Oid>) {
     let facts = Facts::new(varbinds);
-    let Some(profile) = select_profile(profiles, &facts) else { return (Vec::new(), Vec::new()) };
+    let revision_columns = [
+        crate::identify::entity::COLUMN_HARDWARE_REV,
+        crate::identify::entity::COLUMN_FIRMWARE_REV,
+        crate::identify::entity::COLUMN_SOFTWARE_REV,
+    ];
+    let mut version_oids: Vec<Oid> = facts
+        .entity
+        .rows
+        .values()
+        .flat_map(|row| row.cells.iter().filter(|(column, _)| revision_columns.contains(column)).map(|(_, (o, _))| o.clone()))
+        .collect();
+    version_oids.extend([generic::UPS_SOFTWARE_VERSION, generic::UPS_AGENT_SOFTWARE_VERSION].map(oid));
+
+    let Some(profile) = select_profile(profiles, &facts) else { return (version_oids, Vec::new()) };
     let oids_of = |field: Option<&crate::profiles::Field>| -> Vec<Oid> {
         field
             .into_iter()
@@ -235,19 +266,40 @@ pub fn profile_oids(profiles: &ProfileSet, varbinds: &Varbinds) -> (Vec<Oid>, Ve
             })
             .collect()
     };
-    let mut version_oids: Vec<Oid> = profile.version.iter().flat_map(|v| oids_of(Some(&v.field))).collect();
+    version_oids.extend(profile.version.iter().flat_map(|v| oids_of(Some(&v.field))));
     version_oids.extend(profile.components.iter().flat_map(|c| oids_of(Some(&c.field))));
-    // Hardware, firmware and software revisions hold version numbers.
-    let revision_columns = [crate::identify::entity::COLUMN_HARDWARE_REV, crate::identify::entity::COLUMN_FIRMWARE_REV, crate::identify::entity::COLUMN_SOFTWARE_REV];
-    version_oids.extend(facts.entity.rows.values().flat_map(|row| {
-        row.cells.iter().filter(|(column, _)| revision_columns.contains(column)).map(|(_, (o, _))| o.clone())
-    }));
     (version_oids, oids_of(profile.serial.as_ref()))
 }
 
-/// Anonymizes with the profile's knowledge: its version OIDs keep their
-/// numbers, and its serial OIDs are replaced like ENTITY serials.
+/// Anonymizes with the selected profile's rules. Its version OIDs keep their
+/// numbers, and its serial OIDs are replaced like ENTITY-MIB serials.
 pub fn anonymize_for_profile(profiles: &ProfileSet, varbinds: &Varbinds) -> Varbinds {
     let (protected, serials) = profile_oids(profiles, varbinds);
     anonymize(varbinds, &protected, &serials)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anonymize_replaces_latin1_location() {
+        let mut varbinds = Varbinds::new();
+        varbinds.insert(oid(SYS_LOCATION), Value::OctetString(b"Z\xfcrich, Bahnhofstrasse 1".to_vec()));
+        let anonymized = anonymize(&varbinds, &[], &[]);
+        assert_eq!(anonymized[&oid(SYS_LOCATION)], Value::OctetString(b"location-1".to_vec()));
+    }
+
+    #[test]
+    fn profile_oids_protect_revisions_without_profile() {
+        let software_rev = oid("1.3.6.1.2.1.47.1.1.1.1.10.1");
+        let mut varbinds = Varbinds::new();
+        varbinds.insert(software_rev.clone(), Value::OctetString(b"8.10.0.6".to_vec()));
+        let (protected, serials) = profile_oids(&ProfileSet::default(), &varbinds);
+        assert!(protected.contains(&software_rev), "{protected:?}");
+        assert!(serials.is_empty(), "{serials:?}");
+
+        let anonymized = anonymize(&varbinds, &protected, &serials);
+        assert_eq!(anonymized[&software_rev], Value::OctetString(b"8.10.0.6".to_vec()));
+    }
 }

@@ -1,8 +1,8 @@
 //! Collection: the requests a scan sends to learn what a device runs.
 //!
 //! The plan is written once against the [`Agent`] trait. A live scan runs it
-//! over SNMP ([`crate::snmp::client::Session`]); `identify` runs it over a
-//! recording ([`RecordingAgent`]), so both see exactly the same varbinds.
+//! over SNMP ([`crate::snmp::client::Session`]), and `identify` runs it over a
+//! recording ([`RecordingAgent`]), so both request exactly the same varbinds.
 
 mod recording_agent;
 
@@ -17,13 +17,13 @@ use crate::snmp::{Oid, Value, oid};
 
 pub use recording_agent::RecordingAgent;
 
-/// The most OIDs placed in one GET request; keeps responses well inside one
-/// UDP datagram even with long strings.
+/// Maximum number of OIDs in one GET request, chosen to keep responses within
+/// one UDP datagram even with long strings.
 pub const GET_CHUNK: usize = 16;
-/// The most rows read from one table column.
+/// Maximum number of rows read from one table column.
 pub const MAX_WALK_ROWS: usize = 2048;
 
-/// Why a request to a device failed.
+/// Reason a request to a device failed.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum AgentError {
     #[error("no answer within the timeout")]
@@ -40,7 +40,8 @@ pub enum AgentError {
 
 /// A source of varbinds: a live SNMP session or a recording.
 pub trait Agent {
-    /// GETs the OIDs; missing ones are left out or returned as exceptions.
+    /// Sends a GET request for the OIDs. Missing OIDs are left out or returned
+    /// as exceptions.
     fn get(&mut self, oids: &[Oid]) -> impl Future<Output = Result<Vec<(Oid, Value)>, AgentError>> + Send;
 
     /// Walks the table columns side by side, at most `max_rows` rows each.
@@ -51,7 +52,8 @@ pub trait Agent {
     ) -> impl Future<Output = Result<Vec<(Oid, Value)>, AgentError>> + Send;
 }
 
-/// What collection gathered, with the requests that failed after the first.
+/// Varbinds that collection gathered, and the requests after the first one
+/// that failed.
 #[derive(Debug, Default)]
 pub struct Collected {
     pub varbinds: Varbinds,
@@ -59,8 +61,8 @@ pub struct Collected {
 }
 
 impl Collected {
-    fn absorb(&mut self, answer: Result<Vec<(Oid, Value)>, AgentError>, what: &str) {
-        match answer {
+    fn absorb(&mut self, response: Result<Vec<(Oid, Value)>, AgentError>, request: &str) {
+        match response {
             Ok(varbinds) => {
                 for (oid, value) in varbinds {
                     if !value.is_exception() {
@@ -69,22 +71,22 @@ impl Collected {
                 }
             }
             Err(error) => {
-                tracing::debug!(request = what, %error, "request failed");
-                self.failures.push(format!("{what}: {error}"));
+                tracing::debug!(request, %error, "request failed");
+                self.failures.push(format!("{request}: {error}"));
             }
         }
     }
 }
 
-/// The system group scalars every scan starts with.
+/// Returns the system-group scalars that every scan starts with.
 pub fn system_oids() -> Vec<Oid> {
     vec![oid(SYS_DESCR), oid(SYS_OBJECT_ID), oid(SYS_NAME)]
 }
 
-/// Runs the collection plan. `system` holds system-group varbinds a
-/// discovery probe already fetched; without them the first GET is sent here.
-/// Fails only when that first request fails; later failures are listed in
-/// [`Collected::failures`] and make the device `partial`.
+/// Runs the collection plan. `system` contains the system-group varbinds that
+/// a discovery probe already fetched, and without them the first GET is sent
+/// here. Fails only when that first request fails. Later failures are listed
+/// in [`Collected::failures`] and turn an `ok` device into `partial`.
 pub async fn collect<A: Agent>(
     agent: &mut A,
     profiles: &ProfileSet,
@@ -98,7 +100,7 @@ pub async fn collect<A: Agent>(
     collected.absorb(Ok(system), "system group");
 
     // Round 2: OIDs that decide between profiles whose sysObjectID and
-    // sysDescr conditions already hold.
+    // sysDescr conditions are already met.
     let presence = {
         let facts = Facts::new(&collected.varbinds);
         let mut oids = BTreeSet::new();
@@ -111,7 +113,8 @@ pub async fn collect<A: Agent>(
     };
     get_chunked(agent, &mut collected, presence.into_iter().collect(), "profile match OIDs").await;
 
-    // Round 3: ENTITY-MIB, the standard scalars, and what the matched profile names.
+    // Round 3: ENTITY-MIB, the standard scalars, and the values that the
+    // selected profile reads.
     collect_entity(agent, &mut collected).await;
     let (scalars, walks) = {
         let facts = Facts::new(&collected.varbinds);
@@ -136,30 +139,30 @@ pub async fn collect<A: Agent>(
     };
     get_chunked(agent, &mut collected, scalars.into_iter().collect(), "profile values").await;
     for column in walks {
-        let answer = agent.walk(std::slice::from_ref(&column), MAX_WALK_ROWS).await;
-        collected.absorb(answer, &format!("walk {column}"));
+        let response = agent.walk(std::slice::from_ref(&column), MAX_WALK_ROWS).await;
+        collected.absorb(response, &format!("walk {column}"));
     }
     Ok(collected)
 }
 
-async fn get_chunked<A: Agent>(agent: &mut A, collected: &mut Collected, oids: Vec<Oid>, what: &str) {
+async fn get_chunked<A: Agent>(agent: &mut A, collected: &mut Collected, oids: Vec<Oid>, request: &str) {
     for chunk in oids.chunks(GET_CHUNK) {
-        let answer = agent.get(chunk).await;
-        collected.absorb(answer, what);
+        let response = agent.get(chunk).await;
+        collected.absorb(response, request);
     }
 }
 
-/// Walks entPhysicalClass and the revision columns, then GETs names,
-/// serials and models of the rows that matter (chassis, stack, modules and
-/// rows with a revision), so that port and sensor rows cost nothing extra.
+/// Walks entPhysicalClass and the revision columns, then GETs the other
+/// details of the rows that matter (chassis, stack, modules and rows with a
+/// revision). Port and sensor rows therefore cost no extra requests.
 async fn collect_entity<A: Agent>(agent: &mut A, collected: &mut Collected) {
     let columns = [
         entity::column(entity::COLUMN_CLASS),
         entity::column(entity::COLUMN_FIRMWARE_REV),
         entity::column(entity::COLUMN_SOFTWARE_REV),
     ];
-    let answer = agent.walk(&columns, MAX_WALK_ROWS).await;
-    collected.absorb(answer, "walk entPhysicalTable");
+    let response = agent.walk(&columns, MAX_WALK_ROWS).await;
+    collected.absorb(response, "walk entPhysicalTable");
 
     let table = EntityTable::from_varbinds(&collected.varbinds);
     let detail_columns = [

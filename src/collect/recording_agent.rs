@@ -2,7 +2,8 @@ use super::{Agent, AgentError};
 use crate::recording::Varbinds;
 use crate::snmp::{Oid, Value};
 
-/// Answers requests from a recording, as an agent serving it would.
+/// Agent that responds to requests from a recording, as an SNMP agent serving
+/// that recording would.
 pub struct RecordingAgent<'a> {
     varbinds: &'a Varbinds,
 }

@@ -8,7 +8,7 @@ use crate::profiles::EntityColumn;
 use crate::recording::Varbinds;
 use crate::snmp::{Oid, oid};
 
-/// entPhysicalEntry; column N of row I is `ENTRY.N.I`.
+/// entPhysicalEntry. Column N of row I is `ENTRY.N.I`.
 pub const ENTRY: &str = "1.3.6.1.2.1.47.1.1.1.1";
 pub const COLUMN_DESCR: u32 = 2;
 pub const COLUMN_CLASS: u32 = 5;
@@ -24,8 +24,8 @@ const CLASS_CHASSIS: i64 = 3;
 const CLASS_MODULE: i64 = 9;
 const CLASS_STACK: i64 = 11;
 
-/// The most entity rows whose details are fetched and turned into components;
-/// a modular chassis can list thousands of sensors and ports.
+/// Maximum number of entity rows whose details are fetched and turned into
+/// components, because a modular chassis can list thousands of sensors and ports.
 pub const MAX_DETAILED_ROWS: usize = 64;
 
 pub fn column(number: u32) -> Oid {
@@ -59,7 +59,7 @@ impl EntityRow {
         self.cells.get(&number).map(|(_, text)| text.as_str())
     }
 
-    /// Tells whether the row is worth a component or detail fetch.
+    /// Returns whether the row is worth a component or a detail fetch.
     pub fn is_interesting(&self) -> bool {
         matches!(self.class, Some(CLASS_CHASSIS | CLASS_STACK | CLASS_MODULE))
             || self.cell(COLUMN_SOFTWARE_REV).is_some()
@@ -67,11 +67,13 @@ impl EntityRow {
     }
 
     fn label(&self) -> String {
-        let index = self.index.iter().map(u32::to_string).collect::<Vec<_>>().join(".");
         self.cell(COLUMN_NAME)
             .or_else(|| self.cell(COLUMN_DESCR))
             .map(str::to_string)
-            .unwrap_or_else(|| format!("entity {index}"))
+            .unwrap_or_else(|| {
+                let index = self.index.iter().map(u32::to_string).collect::<Vec<_>>().join(".");
+                format!("entity {index}")
+            })
     }
 }
 
@@ -106,9 +108,9 @@ impl EntityTable {
         EntityTable { rows }
     }
 
-    /// The chassis: the first row of class chassis, else the first stack
-    /// row, else the first row. Stacks list one chassis per member; the
-    /// first member stands for the device.
+    /// Returns the row that represents the device. That is the first row of
+    /// class chassis, else the first stack row, else the first row. Stacks
+    /// list one chassis per member, and the first member represents the device.
     pub fn chassis(&self) -> Option<&EntityRow> {
         let of_class = |class| self.rows.values().find(|row| row.class == Some(class));
         of_class(CLASS_CHASSIS)
@@ -121,8 +123,9 @@ impl EntityTable {
         self.chassis()?.cells.get(&column.number()).cloned()
     }
 
-    /// Builds one component per software or firmware revision of the
-    /// chassis, stack members and modules, in index order.
+    /// Builds one component per software or firmware revision of the first
+    /// [`MAX_DETAILED_ROWS`] rows that [`EntityRow::is_interesting`] accepts,
+    /// in index order.
     pub fn components(&self) -> Vec<Component> {
         let mut components = Vec::new();
         let interesting = self.rows.values().filter(|row| row.is_interesting());

@@ -1,5 +1,6 @@
-//! What a device says about itself in standard MIBs, used when no vendor
-//! profile claims it and to fill values a profile leaves out.
+//! Identification from standard MIBs (ENTITY-MIB, UPS-MIB, HOST-RESOURCES-MIB,
+//! Printer-MIB and sysDescr). It is used when no vendor profile claims a
+//! device, and to fill values that a profile leaves out.
 
 use regex::Regex;
 use std::sync::LazyLock;
@@ -19,7 +20,7 @@ pub const HR_DEVICE_DESCR_1: &str = "1.3.6.1.2.1.25.3.2.1.3.1";
 /// Printer-MIB prtGeneralSerialNumber of the first printer.
 pub const PRINTER_SERIAL: &str = "1.3.6.1.2.1.43.5.1.1.17.1";
 
-/// The scalars every scan fetches besides the system group and ENTITY-MIB.
+/// Returns the scalars that every scan fetches besides the system group and ENTITY-MIB.
 pub fn scalars() -> Vec<Oid> {
     [
         UPS_MANUFACTURER,
@@ -34,13 +35,14 @@ pub fn scalars() -> Vec<Oid> {
     .collect()
 }
 
-/// "Version 1.2.3", "Firmware Version 3.0(3a)", "ver: 2.1" in sysDescr.
+/// Version in sysDescr, such as "Version 1.2.3", "Firmware Version 3.0(3a)" or "ver: 2.1".
 static DESCR_VERSION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:firmware\s+)?(?:version|ver\.?|release)\s*:?\s*v?(\d[\w.()\-]*[\w)])")
         .expect("static regex")
 });
 
-/// The generic reading of a device no profile claims.
+/// Vendor, model, serial and version read from standard MIBs for a device that
+/// no profile claims.
 pub struct GenericReading {
     pub class: DeviceClass,
     pub vendor: Option<String>,
@@ -71,7 +73,7 @@ pub fn read(facts: &Facts<'_>) -> GenericReading {
     }
 }
 
-/// The model from standard MIBs. hrDeviceDescr.1 names the model only on
+/// Returns the model from standard MIBs. hrDeviceDescr.1 names the model only on
 /// printers (elsewhere it is a CPU or a driver name such as `nexus0:`), so
 /// it is read only for the printer class.
 pub fn model(facts: &Facts<'_>, class: DeviceClass) -> Option<String> {

@@ -17,10 +17,10 @@ pub const SYS_DESCR: &str = "1.3.6.1.2.1.1.1.0";
 pub const SYS_OBJECT_ID: &str = "1.3.6.1.2.1.1.2.0";
 pub const SYS_NAME: &str = "1.3.6.1.2.1.1.5.0";
 
-/// The varbinds of one device with the values every rule reads prepared.
+/// Varbinds of one device, with the values that every rule reads already decoded.
 pub struct Facts<'a> {
     pub varbinds: &'a Varbinds,
-    /// sysDescr as the device sent it, decoded; empty when absent.
+    /// sysDescr as the device sent it, decoded, or empty when absent.
     pub sys_descr: String,
     pub sys_object_id: Option<Oid>,
     pub entity: EntityTable,
@@ -59,7 +59,7 @@ impl<'a> Facts<'a> {
     }
 }
 
-/// What identification learned about a device.
+/// Result of identifying one device.
 #[derive(Debug, Default)]
 pub struct Identity {
     pub status: Option<Status>,
@@ -73,7 +73,7 @@ pub struct Identity {
     pub sys_descr: Option<String>,
     pub sys_object_id: Option<String>,
     pub version: Option<String>,
-    /// The SIP `User-Agent` (or `Server`) the device answered with.
+    /// The `User-Agent` (or `Server`) header of the device's SIP response.
     pub user_agent: Option<String>,
     pub components: Vec<Component>,
 }
@@ -117,10 +117,11 @@ fn apply_profile(profile: &Profile, facts: &Facts<'_>, identity: &mut Identity) 
     }
 
     if let Some(extractor) = &profile.version
-        && let Some((version, source)) = extractor.field.extract(facts) {
-            identity.version = Some(version.clone());
-            identity.components.push(Component::new(extractor.name.clone(), extractor.kind, version, source));
-        }
+        && let Some((version, source)) = extractor.field.extract(facts)
+    {
+        identity.version = Some(version.clone());
+        identity.components.push(Component::new(extractor.name.clone(), extractor.kind, version, source));
+    }
     for extractor in &profile.components {
         if let Some((version, source)) = extractor.field.extract(facts) {
             identity.components.push(Component::new(extractor.name.clone(), extractor.kind, version, source));
@@ -170,7 +171,7 @@ fn apply_generic(facts: &Facts<'_>, identity: &mut Identity) {
             identity.components.extend(entity_components);
             identity.status = Some(Status::Unidentified);
             identity.reason = Some(
-                "answered, but no vendor profile matched and standard MIBs name no version".to_string(),
+                "responded, but no vendor profile matched and standard MIBs name no version".to_string(),
             );
         }
     }

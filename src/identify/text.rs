@@ -3,25 +3,31 @@
 /// Decodes an OCTET STRING for display and matching.
 ///
 /// Devices send UTF-8, Latin-1, binary blobs and strings padded with NULs.
-/// Trailing NULs and spaces are dropped, valid UTF-8 is kept as it is, text
-/// that is not UTF-8 but mostly printable is read as Latin-1, and anything
-/// else (MAC addresses, bitmaps) becomes colon-separated hex. Never panics.
+/// Trailing NULs are dropped. Mostly printable UTF-8 is kept, other mostly
+/// printable bytes are read as Latin-1, and NULs inside text are removed.
+/// Anything else (MAC addresses, bitmaps) becomes colon-separated hex.
+/// Never panics.
 pub fn decode_octets(bytes: &[u8]) -> String {
-    let end = bytes
-        .iter()
-        .rposition(|&b| b != 0)
-        .map_or(0, |last| last + 1);
-    let bytes = &bytes[..end];
+    let bytes = trim_trailing_nuls(bytes);
+    decode_text(bytes).unwrap_or_else(|| hex_colon(bytes))
+}
 
+/// Decodes mostly printable UTF-8, else mostly printable Latin-1, without
+/// trailing NULs and NULs inside the text. Returns `None` for binary values.
+pub fn decode_text(bytes: &[u8]) -> Option<String> {
+    let bytes = trim_trailing_nuls(bytes);
     if let Ok(text) = std::str::from_utf8(bytes)
-        && looks_textual(text.chars()) {
-            return text.replace('\0', "");
-        }
-    let latin1 = bytes.iter().map(|&b| char::from(b));
-    if looks_textual(latin1.clone()) {
-        return latin1.filter(|&c| c != '\0').collect();
+        && looks_textual(text.chars())
+    {
+        return Some(text.replace('\0', ""));
     }
-    hex_colon(bytes)
+    let latin1 = bytes.iter().map(|&b| char::from(b));
+    looks_textual(latin1.clone()).then(|| latin1.filter(|&c| c != '\0').collect())
+}
+
+fn trim_trailing_nuls(bytes: &[u8]) -> &[u8] {
+    let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |last| last + 1);
+    &bytes[..end]
 }
 
 /// Formats bytes as `00:1a:2b`, the usual form for MAC addresses and blobs.
@@ -33,8 +39,8 @@ pub fn hex_colon(bytes: &[u8]) -> String {
         .join(":")
 }
 
-/// Tells whether at least nine in ten characters are printable or ordinary
-/// white space; binary values rarely pass, device labels always do.
+/// Returns whether at least nine in ten characters are printable or ordinary
+/// white space (tab, CR, LF). Binary values rarely pass, and empty text does.
 fn looks_textual(chars: impl Iterator<Item = char>) -> bool {
     let mut total = 0usize;
     let mut control = 0usize;
@@ -110,6 +116,12 @@ mod tests {
     #[test]
     fn decode_turns_binary_into_hex() {
         assert_eq!(decode_octets(&[0x00, 0x1a, 0x2b, 0x03, 0x04, 0x05]), "00:1a:2b:03:04:05");
+    }
+
+    #[test]
+    fn decode_text_rejects_only_binary() {
+        assert_eq!(decode_text(&[0x00, 0x1a, 0x2b, 0x03, 0x04, 0x05]), None);
+        assert_eq!(decode_text(b"Z\xfcrich\0").as_deref(), Some("Zürich"));
     }
 
     #[test]

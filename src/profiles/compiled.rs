@@ -59,14 +59,19 @@ pub struct RedfishComponentRule {
     pub version: Option<Regex>,
 }
 
-/// Keeps the named group `value`, else group 1, else the whole match.
+/// Matches `regex` against `text` and returns the named group `value`, else
+/// group 1, else the whole match, cleaned by [`clean_value`].
 pub fn capture_value(regex: &Regex, text: &str) -> Option<String> {
     let captures = regex.captures(text)?;
-    let matched = captures.name("value").or_else(|| captures.get(1)).or_else(|| captures.get(0))?;
-    clean_value(matched.as_str())
+    clean_value(kept_group(&captures)?.as_str())
 }
 
-/// A named component and where its version comes from.
+/// Returns the named group `value`, else group 1, else the whole match.
+fn kept_group<'h>(captures: &regex::Captures<'h>) -> Option<regex::Match<'h>> {
+    captures.name("value").or_else(|| captures.get(1)).or_else(|| captures.get(0))
+}
+
+/// Named component with the field that reads its version.
 #[derive(Debug)]
 pub struct Extractor {
     pub name: String,
@@ -133,8 +138,8 @@ pub struct TemplateError {
 }
 
 impl Profile {
-    /// Checks sysObjectID and sysDescr conditions only; `oid_present` needs
-    /// values that are fetched after this first pass.
+    /// Checks the sysObjectID and sysDescr conditions only, because
+    /// `oid_present` needs values that are fetched after this first pass.
     pub fn prematches(&self, sys_object_id: Option<&Oid>, sys_descr: &str) -> bool {
         // A profile with Redfish rules only never claims an SNMP agent.
         if self.sys_object_id.is_empty() && self.sys_descr.is_empty() && self.oid_present.is_empty() {
@@ -152,7 +157,7 @@ impl Profile {
         !self.sys_descr_exclude.iter().any(|r| r.is_match(sys_descr))
     }
 
-    /// Checks every condition against what the device answered.
+    /// Checks every condition against the values the device returned.
     pub fn matches(&self, facts: &Facts<'_>) -> bool {
         if !self.prematches(facts.sys_object_id.as_ref(), &facts.sys_descr) {
             return false;
@@ -195,14 +200,16 @@ impl Profile {
 }
 
 impl Field {
-    /// Returns the first value a source yields, with where it came from.
+    /// Returns the first value that a source yields, with its origin such as
+    /// `snmp:1.3.6.1.2.1.1.1.0`.
     pub fn extract(&self, facts: &Facts<'_>) -> Option<(String, String)> {
         self.sources.iter().find_map(|source| source.extract(facts))
     }
 }
 
 impl Source {
-    /// Reads the raw value, then shapes it with regex, template and replacements.
+    /// Reads the raw value, then shapes it with the regex, template,
+    /// replacements and map. Returns the value and its origin.
     pub fn extract(&self, facts: &Facts<'_>) -> Option<(String, String)> {
         match &self.kind {
             SourceKind::Oid(oid) => {
@@ -238,12 +245,7 @@ impl Source {
                         captures.expand(template, &mut expanded);
                         expanded
                     }
-                    None => captures
-                        .name("value")
-                        .or_else(|| captures.get(1))
-                        .or_else(|| captures.get(0))?
-                        .as_str()
-                        .to_string(),
+                    None => kept_group(&captures)?.as_str().to_string(),
                 }
             }
         };
@@ -258,7 +260,7 @@ impl Source {
     }
 }
 
-/// Trims white space and wrapping quotes; empty text means no value.
+/// Trims white space and wrapping quotes. Returns `None` when nothing is left.
 pub fn clean_value(text: &str) -> Option<String> {
     let trimmed = text.trim().trim_matches('"').trim();
     (!trimmed.is_empty()).then(|| trimmed.to_string())

@@ -10,7 +10,8 @@ use super::compiled::{EntityColumn, Extractor, Field, Profile, Source, SourceKin
 use super::schema::{FieldSpec, ProfileFile, SourceSpec};
 use crate::snmp::Oid;
 
-/// A profile that could not be loaded; names the file, line and field.
+/// Error for a profile that could not be loaded. The message names the file,
+/// and the line and field when they are known.
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
     #[error("{path}: cannot read: {source}")]
@@ -29,13 +30,13 @@ pub struct ProfileSet {
     pub profiles: Vec<Profile>,
 }
 
-/// Loads every `*.toml` below `dir`, skipping the `releases` folder, which
-/// holds release data rather than profiles.
+/// Loads every `*.toml` below `dir`, skipping any `releases` folder because it
+/// contains release data rather than profiles.
 pub fn load_dir(dir: &Path) -> Result<ProfileSet, ProfileError> {
     load_dirs(&[dir.to_path_buf()])
 }
 
-/// Loads several profile folders; an id defined twice is an error.
+/// Loads several profile folders. An id defined twice is an error.
 pub fn load_dirs(dirs: &[PathBuf]) -> Result<ProfileSet, ProfileError> {
     let mut set = ProfileSet::default();
     set.add_dirs(dirs, false)?;
@@ -53,9 +54,9 @@ impl ProfileSet {
         Ok(set)
     }
 
-    /// Adds the profiles in `dirs`. With `may_replace`, a profile whose id
-    /// is already loaded replaces it (a user's edited copy of a built-in
-    /// profile); two files in `dirs` with one id are still an error.
+    /// Adds the profiles in `dirs`. With `may_replace`, a profile replaces an
+    /// already loaded one with the same id, such as a user's edited copy of a
+    /// built-in profile. Two files in `dirs` with the same id are still an error.
     pub fn add_dirs(&mut self, dirs: &[PathBuf], may_replace: bool) -> Result<(), ProfileError> {
         let mut files = Vec::new();
         for dir in dirs {
@@ -83,7 +84,12 @@ impl ProfileSet {
                     first: self.profiles[position].path.clone(),
                 });
             }
-            tracing::info!(id = %profile.id, path = %profile.path.display(), "profile replaces the built-in one");
+            tracing::info!(
+                id = %profile.id,
+                path = %profile.path.display(),
+                replaced = %self.profiles[position].path.display(),
+                "profile replaces the loaded one with the same id"
+            );
             self.profiles[position] = profile;
         } else {
             self.profiles.push(profile);
@@ -123,7 +129,8 @@ pub fn load_file(path: &Path) -> Result<Profile, ProfileError> {
     load_text(path, &text)
 }
 
-/// Parses and validates profile text; `path` names it in errors.
+/// Parses and validates profile text. `path` names the profile in errors and
+/// becomes its [`Profile::path`].
 pub fn load_text(path: &Path, text: &str) -> Result<Profile, ProfileError> {
     let file: ProfileFile = toml::from_str(text).map_err(|error| {
         let line = error.span().map(|span| line_of(text, span.start));
@@ -332,12 +339,19 @@ impl Compiler<'_> {
     }
 }
 
-/// Rejects `$N` and `${name}` references to groups the regex lacks, which
-/// the regex crate would otherwise expand silently to nothing.
+/// Rejects references to groups the regex lacks, which the regex crate would
+/// otherwise expand silently to nothing.
+///
+/// The references are parsed as `Captures::expand` parses them (regex 1.x).
+/// `$$` is a literal `$`, `${name}` takes everything up to the `}`, and an
+/// unbraced `$name` takes the longest run of ASCII letters, digits and `_`,
+/// so `$1a` refers to a group named `1a`.
 fn check_template(template: &str, regex: &Regex) -> Result<(), super::TemplateError> {
-    let reference = Regex::new(r"\$(?:\{(\w+)\}|(\d+))").expect("static regex");
+    let reference = Regex::new(r"\$(?:\$|\{([^}]*)\}|([0-9A-Za-z_]+))").expect("static regex");
     for captures in reference.captures_iter(template) {
-        let group = captures.get(1).or_else(|| captures.get(2)).map_or("", |m| m.as_str());
+        let Some(group) = captures.get(1).or_else(|| captures.get(2)).map(|m| m.as_str()) else {
+            continue;
+        };
         let known = match group.parse::<usize>() {
             Ok(number) => number < regex.captures_len(),
             Err(_) => regex.capture_names().flatten().any(|name| name == group),
@@ -360,4 +374,36 @@ pub fn resolve_oid(text: &str) -> Option<Oid> {
         other => other,
     };
     dotted.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(template: &str, pattern: &str) -> Result<(), String> {
+        let regex = Regex::new(pattern).expect("test regex");
+        check_template(template, &regex).map_err(|error| error.group)
+    }
+
+    #[test]
+    fn template_accepts_known_groups() {
+        assert_eq!(check("$1 build $2", r"(\d+) (\d+)"), Ok(()));
+        assert_eq!(check("${major}.${minor}", r"(?<major>\d+)\.(?<minor>\d+)"), Ok(()));
+        assert_eq!(check("$major", r"(?<major>\d+)"), Ok(()));
+        assert_eq!(check("${1}a", r"(\d+)"), Ok(()));
+    }
+
+    #[test]
+    fn template_rejects_missing_groups() {
+        assert_eq!(check("$2", r"(\d+)"), Err("2".to_string()));
+        assert_eq!(check("${minor}", r"(?<major>\d+)"), Err("minor".to_string()));
+        assert_eq!(check("$minor", r"(?<major>\d+)"), Err("minor".to_string()));
+        assert_eq!(check("$1a", r"(\d+)"), Err("1a".to_string()));
+    }
+
+    #[test]
+    fn template_skips_escaped_dollar() {
+        assert_eq!(check("$$1 and $1", r"(\d+)"), Ok(()));
+        assert_eq!(check("$$2", r"(\d+)"), Ok(()));
+    }
 }

@@ -1,5 +1,5 @@
-//! Vendor profiles: declarative TOML files that recognise a platform and say
-//! where its model, serial and firmware versions live.
+//! Vendor profiles: declarative TOML files that recognise a platform and
+//! locate its model, serial and firmware versions.
 
 mod compiled;
 mod load;

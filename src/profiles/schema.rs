@@ -14,7 +14,8 @@ pub struct ProfileFile {
     /// The product family shown to users, such as "Catalyst (IOS)".
     pub platform: Option<String>,
     pub class: DeviceClass,
-    /// Higher wins when several profiles match one device.
+    /// Rank among the profiles that match one device. Higher values win,
+    /// and the default is 100.
     #[serde(default = "default_priority")]
     pub priority: i32,
     /// The release product whose known releases the versions belong to.
@@ -30,9 +31,9 @@ pub struct ProfileFile {
     pub components: Vec<ComponentSpec>,
     #[serde(default)]
     pub entity: EntitySpec,
-    /// How the platform's BMC is recognised and read over Redfish.
+    /// Redfish rules that recognise the platform's BMC and read its firmware.
     pub redfish: Option<RedfishSpec>,
-    /// How the platform is recognised from its SIP answer.
+    /// SIP rules that recognise the platform from the headers of its SIP response.
     pub sip: Option<SipSpec>,
 }
 
@@ -41,7 +42,7 @@ pub struct ProfileFile {
 #[serde(deny_unknown_fields)]
 pub struct SipSpec {
     /// Regexes on the `User-Agent` (or `Server`) header, any of which may
-    /// match; the named groups `model` and `version` give those values.
+    /// match. The named groups `model` and `version` give those values.
     pub user_agent: Vec<Spanned<String>>,
     /// The release product of the firmware, when not the profile's.
     pub product: Option<String>,
@@ -52,8 +53,8 @@ pub struct SipSpec {
 #[serde(deny_unknown_fields)]
 pub struct RedfishSpec {
     /// Regexes, any of which must match the service root's `Vendor` or the
-    /// system's `Manufacturer`; may be empty for services that name no
-    /// vendor, when `product` is set.
+    /// system's `Manufacturer`. The list may be empty for services that name
+    /// no vendor, but then `product` must be set.
     #[serde(default)]
     pub vendor: Vec<Spanned<String>>,
     /// Regexes, any of which must match the root's `Product` or the BMC
@@ -70,7 +71,7 @@ pub struct RedfishSpec {
     pub components: Vec<RedfishComponentSpec>,
 }
 
-/// An inventory item rule: the first rule whose `name` matches applies.
+/// Rule for a Redfish inventory item. The first rule whose `name` matches applies.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RedfishComponentSpec {
@@ -86,12 +87,12 @@ fn default_priority() -> i32 {
     100
 }
 
-/// How a device is recognised. Every condition that is set must hold; inside
-/// one list, any entry may match.
+/// SNMP conditions that recognise a device. Every condition that is set must
+/// be met, and within one list any entry may match.
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct MatchSpec {
-    /// sysObjectID prefixes, dotted decimal; a prefix matches at an arc boundary.
+    /// sysObjectID prefixes in dotted decimal. A prefix matches only at an arc boundary.
     #[serde(default)]
     pub sys_object_id: Vec<String>,
     /// Regular expressions, any of which must match sysDescr.
@@ -100,14 +101,14 @@ pub struct MatchSpec {
     /// Regular expressions none of which may match sysDescr.
     #[serde(default)]
     pub sys_descr_exclude: Vec<Spanned<String>>,
-    /// OIDs, any of which must answer with a value (for platforms that send a
-    /// generic sysObjectID and an uninformative sysDescr).
+    /// OIDs, any of which must return a value. This serves platforms that send
+    /// a generic sysObjectID and an uninformative sysDescr.
     #[serde(default)]
     pub oid_present: Vec<String>,
 }
 
-/// Where a value comes from. Exactly one of `oid`, `oids`, `walk` and
-/// `entity` is set; `regex`, `template` and `replace` then shape the text.
+/// Source of one value. Exactly one of `oid`, `oids`, `walk` and `entity` is
+/// set, and `regex`, `template`, `replace` and `map` then shape the text.
 #[derive(Debug, Deserialize, Clone, Default)]
 #[serde(deny_unknown_fields)]
 pub struct SourceSpec {
@@ -117,22 +118,22 @@ pub struct SourceSpec {
     /// Several scalars whose values are joined with `join`.
     pub oids: Option<Vec<String>>,
     pub join: Option<String>,
-    /// A table column to walk; the first row whose value matches `regex` wins.
+    /// A table column to walk. The first row whose value matches `regex` wins.
     pub walk: Option<String>,
     /// A column of the ENTITY-MIB chassis entry: descr, name, hardware_rev,
     /// firmware_rev, software_rev, serial_num, model_name.
     pub entity: Option<String>,
-    /// Applied to the value; the named group `value`, else group 1, else the
-    /// whole match is kept. No match means no value from this source.
+    /// Regex applied to the value. It keeps the named group `value`, else
+    /// group 1, else the whole match. No match means no value from this source.
     pub regex: Option<Spanned<String>>,
     /// Built from the regex captures (`$1`, `${name}`) instead of one group.
     pub template: Option<String>,
     /// Regex replacements applied in order after extraction.
     #[serde(default)]
     pub replace: Vec<(Spanned<String>, String)>,
-    /// A lookup table applied last: the value becomes the table's entry for
-    /// it, and a value the table lacks gives no value (for sysObjectIDs and
-    /// enumerations, such as `{ "1.3.6.1.4.1.9.1.1208" = "cat29xxStack" }`).
+    /// Lookup table applied last, for sysObjectIDs and enumerations, such as
+    /// `{ "1.3.6.1.4.1.9.1.1208" = "cat29xxStack" }`. The value becomes the
+    /// table's entry for it, and a value missing from the table yields no value.
     pub map: Option<std::collections::BTreeMap<String, String>>,
 }
 
@@ -167,12 +168,12 @@ pub struct ComponentSpec {
     pub sources: Vec<SourceSpec>,
 }
 
-/// Which ENTITY-MIB rows become components (stack members, modules).
+/// Selection of the ENTITY-MIB rows (stack members, modules) that become components.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EntitySpec {
-    /// Add a component per ENTITY-MIB entry that reports a software or
-    /// firmware revision.
+    /// Whether to add a component per ENTITY-MIB entry that reports a software
+    /// or firmware revision. Defaults to true.
     #[serde(default = "default_true")]
     pub components: bool,
 }

@@ -24,7 +24,8 @@ pub struct Parsed {
     pub problems: Vec<(usize, String)>,
 }
 
-/// A recording that could not be read; names the file and line.
+/// Error for a recording that could not be read. The message names the file,
+/// and the line when it is known.
 #[derive(Debug, thiserror::Error)]
 pub enum RecordingError {
     #[error("{path}: cannot read: {source}")]
@@ -36,8 +37,8 @@ pub enum RecordingError {
 }
 
 /// Reads a `.snmprec` or `.snmpwalk` file, chosen by its extension. Lines
-/// that cannot be read are skipped with a warning naming file and line; a
-/// file with no readable varbind is an error.
+/// that cannot be read are skipped with a warning that names the file and
+/// line. A file with no readable varbind is an error.
 pub fn load(path: &Path) -> Result<Varbinds, RecordingError> {
     let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     let parse = match extension {
@@ -61,12 +62,12 @@ pub fn load(path: &Path) -> Result<Varbinds, RecordingError> {
     Ok(parsed.varbinds)
 }
 
-/// Tells whether a file name looks like a saved SIP response.
+/// Returns whether a file name looks like a saved SIP response.
 pub fn is_sip_recording(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "sip")
 }
 
-/// Tells whether a file name looks like an SNMP recording.
+/// Returns whether a file name looks like an SNMP recording.
 pub fn is_recording(path: &Path) -> bool {
     matches!(
         path.extension().and_then(|e| e.to_str()),

@@ -3,8 +3,8 @@ use crate::snmp::{Oid, Value};
 
 /// Parses the snmpsim format, one `OID|TAG|VALUE` per line.
 ///
-/// The tag is the BER type number; a trailing `x` means the value is written
-/// in hex. Values may themselves contain `|`, so only the first two split.
+/// The tag is the BER type number, and a trailing `x` means the value is
+/// written in hex. Values may themselves contain `|`, so only the first two split.
 /// Lines that cannot be read are skipped and listed in the result.
 pub fn parse_snmprec(text: &str) -> Parsed {
     let mut parsed = Parsed::default();
@@ -40,7 +40,7 @@ pub fn parse_snmprec(text: &str) -> Parsed {
 
 fn parse_tagged_value(tag: &str, text: &str) -> Result<Value, String> {
     // NOTE: snmpsim also defines variation modules (`4:numeric`) and an `e`
-    // modifier seen in some recordings; both are read here as the plain value.
+    // modifier seen in some recordings. Both are read here as the plain value.
     let tag = tag.split(':').next().unwrap_or(tag);
     let hex = tag.ends_with('x');
     let number_text = tag.trim_end_matches(['x', 'e']);
@@ -93,9 +93,9 @@ fn parse_ip_address(bytes: &[u8], hex: bool) -> Result<[u8; 4], String> {
     Ok(address.octets())
 }
 
-/// Decodes hex digits, ignoring white space. Some recordings converted from
-/// multi-line walks carry a text tail after the hex (`…\n00 00 00`); decoding
-/// stops at the first character that is neither hex nor white space.
+/// Decodes hex digits, ignoring white space. Decoding stops at the first
+/// character that is neither hex nor white space, because some recordings
+/// converted from multi-line walks carry a text tail after the hex (`…\n00 00 00`).
 fn decode_hex(text: &str) -> Result<Vec<u8>, String> {
     let digits: Vec<u8> = text
         .chars()
