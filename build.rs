@@ -6,9 +6,12 @@ use std::path::{Path, PathBuf};
 
 fn main() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let releases = root.join("vendor-profiles").join("releases");
     let mut generated = String::new();
+    // Only the folder inside the repository counts, so a checkout under a
+    // directory named `releases` still embeds its profiles.
     embed(&mut generated, "PROFILES", &root, "vendor-profiles", &|path| {
-        path.extension().is_some_and(|e| e == "toml") && !path.components().any(|c| c.as_os_str() == "releases")
+        path.extension().is_some_and(|e| e == "toml") && !path.starts_with(&releases)
     });
     embed(&mut generated, "RELEASES", &root, "vendor-profiles/releases", &|path| {
         path.extension().is_some_and(|e| e == "toml")

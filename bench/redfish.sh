@@ -117,9 +117,9 @@ for mode in expand no-expand; do
     --https-port "$HTTPS_PORT" --credentials "$WORK/credentials.toml" --format json \
     --output "$WORK/result-$mode.json" "${extra[@]}" 2>"$WORK/scan-$mode.log"
   python3 - "$mode" "$WORK/result-$mode.json" "$WORK/time-$mode.txt" "$WORK/scan-$mode.log" \
-    "$WORK/addresses.txt" "$ITEMS" "$HTTPS_PORT" <<'PY'
+    "$WORK/addresses.txt" "$ITEMS" "$HTTPS_PORT" "$USER_NAME" <<'PY'
 import base64, collections, concurrent.futures, http.client, json, os, re, ssl, sys
-mode, result, timing, log, addresses, items, port = sys.argv[1:]
+mode, result, timing, log, addresses, items, port, user = sys.argv[1:]
 password = os.environ["BENCH_BMC_PASSWORD"]
 document = json.load(open(result))
 devices = document["devices"]
@@ -141,7 +141,7 @@ problems = [line for line in scan_log.splitlines() if " WARN " in line or " ERRO
 context = ssl.create_default_context()
 context.check_hostname = False
 context.verify_mode = ssl.CERT_NONE
-token = base64.b64encode(f"bench:{password}".encode()).decode()
+token = base64.b64encode(f"{user}:{password}".encode()).decode()
 def open_sessions(address):
     connection = http.client.HTTPSConnection(address, int(port), context=context, timeout=10)
     connection.request("GET", "/redfish/v1/SessionService/Sessions", headers={"Authorization": f"Basic {token}"})

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Times one sweep of a simulated network: ANSWERING devices served by
-# `fwsweep simulate` with LATENCY ms added to every answer, followed by
-# SILENT addresses that never answer. Prints wall time and peak memory of
-# the scan; all traffic stays on 127.77.0.0/16.
+# `fwsweep simulate` with LATENCY ms added to every response, followed by
+# SILENT addresses that never respond. Prints the rows and status counts,
+# wall time, peak memory and CPU time of the scan. All traffic stays on
+# loopback, from 127.77.0.1 unless FIRST names another 127.0.0.0/8 address.
 #
 #   bench/sweep.sh                       # 1000 devices, 20 ms, 3000 silent
 #   ANSWERING=200 SILENT=800 bench/sweep.sh
@@ -18,13 +19,15 @@ FIRST=${FIRST:-127.77.0.1}
 PORT=${PORT:-1161}
 
 command -v /usr/bin/time >/dev/null || { echo "bench: needs GNU time (apt-get install time)" >&2; exit 2; }
+command -v python3 >/dev/null || { echo "bench: needs python3" >&2; exit 2; }
 cargo build --release --quiet
-BIN=target/release/fwsweep
+BIN=${CARGO_TARGET_DIR:-target}/release/fwsweep
 WORK=$(mktemp -d)
+SIM_PID=
 trap 'kill "$SIM_PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 ulimit -n "$(ulimit -Hn)"
 
-# Serve ANSWERING devices: the fixtures repeated until the count is reached.
+# Serve ANSWERING devices, repeating the SNMP fixtures until the count is reached.
 mapfile -t FIXTURES < <(ls fixtures/snmp/*.snmprec | sort)
 for ((i = 0; i < ANSWERING; i++)); do
   source=${FIXTURES[$((i % ${#FIXTURES[@]}))]}
@@ -38,7 +41,7 @@ done
   --latency "$LATENCY" --silent "$SILENT" >"$WORK/addresses.txt" 2>"$WORK/simulate.log" &
 SIM_PID=$!
 until [ "$(wc -l <"$WORK/addresses.txt")" -ge $((ANSWERING + SILENT)) ]; do
-  kill -0 "$SIM_PID" || { cat "$WORK/simulate.log" >&2; exit 1; }
+  kill -0 "$SIM_PID" 2>/dev/null || { cat "$WORK/simulate.log" >&2; exit 1; }
   sleep 0.2
 done
 LAST=$(tail -n 1 "$WORK/addresses.txt" | cut -d, -f1)

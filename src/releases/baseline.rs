@@ -1,17 +1,18 @@
-//! Approved baselines: per tenant and product, the minimum version patch
-//! testing has cleared and optionally the target version of the next window.
+//! Approved baselines: per tenant and product, the minimum version that
+//! patch testing has cleared and, optionally, the target version of the next
+//! maintenance window.
 
 use std::path::{Path, PathBuf};
 
-/// One tenant's approved range for one product; tenant `*` applies to every
-/// tenant that has no row of its own.
+/// Approved version range of one tenant for one product. The tenant `*`
+/// applies to every tenant that has no row of its own.
 #[derive(Debug, Clone)]
 pub struct Baseline {
     pub tenant: String,
     pub product: String,
     pub minimum: String,
     pub target: Option<String>,
-    /// `file:line`, for messages.
+    /// Source of the row as `file:line`, for messages.
     pub origin: String,
 }
 
@@ -38,19 +39,35 @@ struct Row {
 }
 
 impl Baselines {
-    /// Reads a CSV with the header `tenant,product,minimum,target`.
+    /// Reads a CSV with the header `tenant,product,minimum,target`. Lines
+    /// starting with `#` are comments.
     pub fn load(path: &Path) -> Result<Baselines, BaselineError> {
-        let file = std::fs::File::open(path).map_err(|source| BaselineError::Io { path: path.to_path_buf(), source })?;
-        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).comment(Some(b'#')).from_reader(file);
+        let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Io { path: path.to_path_buf(), source })?;
+        let lines: Vec<&str> = text.lines().collect();
+        // csv reports the position where it started reading a record, which is
+        // before any comment and blank lines that it skipped.
+        let line_of = |position: Option<&csv::Position>| {
+            let Some(position) = position else { return 0 };
+            let mut line = position.line();
+            while lines.get(line as usize - 1).is_some_and(|l| l.is_empty() || l.starts_with('#')) {
+                line += 1;
+            }
+            line
+        };
+        let invalid = |error: csv::Error| BaselineError::Invalid {
+            path: path.to_path_buf(),
+            line: line_of(error.position()),
+            message: format!("{error}; expected columns tenant,product,minimum,target"),
+        };
+
+        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).comment(Some(b'#')).from_reader(text.as_bytes());
+        let headers = reader.headers().map_err(invalid)?.clone();
         let mut rows = Vec::new();
-        for record in reader.deserialize::<Row>() {
-            let row = record.map_err(|error| BaselineError::Invalid {
-                path: path.to_path_buf(),
-                line: error.position().map_or(0, |p| p.line()),
-                message: format!("{error}; expected columns tenant,product,minimum,target"),
-            })?;
+        for record in reader.records() {
+            let record = record.map_err(invalid)?;
+            let row: Row = record.deserialize(Some(&headers)).map_err(invalid)?;
             rows.push(Baseline {
-                origin: format!("{}:{}", path.display(), rows.len() + 2),
+                origin: format!("{}:{}", path.display(), line_of(record.position())),
                 tenant: row.tenant,
                 product: row.product,
                 minimum: row.minimum,
@@ -60,9 +77,45 @@ impl Baselines {
         Ok(Baselines { rows })
     }
 
-    /// The tenant's own row for the product, else the `*` row.
+    /// Returns the tenant's own row for the product, else the `*` row.
     pub fn find(&self, tenant: &str, product: &str) -> Option<&Baseline> {
         let for_product = || self.rows.iter().filter(move |b| b.product == product);
         for_product().find(|b| b.tenant == tenant).or_else(|| for_product().find(|b| b.tenant == "*"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origin_skips_comment_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("baselines.csv");
+        let text = "tenant,product,minimum,target\n# approved 2026-11\n\n*,fortios,7.2.10,\nacme,fortios,7.2.11,7.4.7\n# next\nbeta,fortios,7.2.11,\n";
+        std::fs::write(&path, text).unwrap();
+
+        let baselines = Baselines::load(&path).unwrap();
+
+        let acme = baselines.find("acme", "fortios").unwrap();
+        assert_eq!(acme.origin, format!("{}:5", path.display()));
+        assert_eq!(acme.target.as_deref(), Some("7.4.7"));
+        let other = baselines.find("other", "fortios").unwrap();
+        assert_eq!(other.origin, format!("{}:4", path.display()));
+        assert_eq!(other.target, None);
+        let beta = baselines.find("beta", "fortios").unwrap();
+        assert_eq!(beta.origin, format!("{}:7", path.display()));
+    }
+
+    #[test]
+    fn invalid_row_names_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("baselines.csv");
+        std::fs::write(&path, "tenant,product,minimum,target\n# approved 2026-11\nacme,fortios\n").unwrap();
+
+        let error = Baselines::load(&path).unwrap_err().to_string();
+
+        assert!(error.starts_with(&format!("{}:3:", path.display())), "{error}");
+        assert!(error.contains("expected columns tenant,product,minimum,target"), "{error}");
     }
 }

@@ -66,7 +66,7 @@ pub struct Catalogue {
     pub products: BTreeMap<String, Product>,
 }
 
-/// A catalogue file that could not be used; names the file and field.
+/// Error in a catalogue file. The message names the file and the field.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogueError {
     #[error("{path}: cannot read: {source}")]
@@ -148,8 +148,9 @@ impl Catalogue {
         Ok(catalogue)
     }
 
-    /// Adds every `*.toml` in `dir`; a product already loaded is replaced
-    /// (a user's newer data), two files in `dir` with one product are an error.
+    /// Adds every `*.toml` in `dir`. A file replaces a product that is already
+    /// loaded, because a user's data is newer, but two files in `dir` for one
+    /// product are an error.
     pub fn add_dir(&mut self, dir: &Path) -> Result<(), CatalogueError> {
         let io_error = |source| CatalogueError::Io { path: dir.to_path_buf(), source };
         let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -183,9 +184,12 @@ impl Catalogue {
     }
 }
 
-/// Converts a TOML date; a date-time or a time alone is rejected.
+/// Converts a TOML local date. A date-time or a time alone is rejected.
 fn to_date(value: &Datetime, path: &Path, field: &str) -> Result<Date, CatalogueError> {
     let invalid = || CatalogueError::Invalid { path: path.to_path_buf(), message: format!("{field}: {value} is not a date such as 2026-12-04") };
+    if value.time.is_some() {
+        return Err(invalid());
+    }
     let date = value.date.ok_or_else(invalid)?;
     let month = time::Month::try_from(date.month).map_err(|_| invalid())?;
     Date::from_calendar_date(i32::from(date.year), month, date.day).map_err(|_| invalid())
@@ -195,8 +199,8 @@ fn optional_date(value: &Option<Datetime>, path: &Path, field: &str) -> Result<O
     value.as_ref().map(|v| to_date(v, path, field)).transpose()
 }
 
-/// Parses and validates one product file; every version must parse under
-/// the product's scheme, and every range must lie inside its train.
+/// Parses and validates one product file. Every version must parse under the
+/// product's scheme, and every range must lie inside its train.
 pub fn parse_product(path: &Path, text: &str) -> Result<Product, CatalogueError> {
     let file: ProductFile = toml::from_str(text).map_err(|error| CatalogueError::Syntax {
         path: path.to_path_buf(),
@@ -223,6 +227,7 @@ pub fn parse_product(path: &Path, text: &str) -> Result<Product, CatalogueError>
                     latest.train
                 )));
             }
+        // Kept for the people who maintain the data; the scan does not use them.
         let _ = (&train.unconfirmed, &train.notes);
         trains.push(Train {
             name: train.name.clone(),
@@ -241,10 +246,16 @@ pub fn parse_product(path: &Path, text: &str) -> Result<Product, CatalogueError>
         for range in &advisory.affected {
             let from = parse(&range.from, &format!("{field} from"))?;
             let to = parse(&range.to, &format!("{field} to"))?;
-            if from.train != to.train || range.train.as_ref().is_some_and(|t| *t != from.train) {
+            if from.train != to.train {
                 return Err(invalid(format!(
                     "{field}: range {} to {} must lie in one train (the scheme puts them in {:?} and {:?})",
                     range.from, range.to, from.train, to.train
+                )));
+            }
+            if let Some(train) = range.train.as_ref().filter(|train| **train != from.train) {
+                return Err(invalid(format!(
+                    "{field}: range {} to {} is in train {:?} under the {scheme} scheme, not in train {train:?}",
+                    range.from, range.to, from.train
                 )));
             }
             affected.push(AffectedRange { train: from.train.clone(), from, to, scheme });
@@ -252,6 +263,7 @@ pub fn parse_product(path: &Path, text: &str) -> Result<Product, CatalogueError>
         for fixed in &advisory.fixed {
             parse(fixed, &format!("{field} fixed"))?;
         }
+        // Kept for the people who maintain the data; the scan does not use them.
         let _ = (&advisory.title, &advisory.published, &advisory.url, &advisory.unconfirmed, &advisory.notes);
         advisories.push(Advisory {
             id: advisory.id.clone(),
@@ -341,6 +353,22 @@ affected = [{ train = "23.2", from = "23.2R1", to = "23.2R1" }]
     fn unparseable_range_names_the_advisory() {
         let text = SAMPLE.replace("to = \"7.2.6\"", "to = \"seven\"");
         let error = parse_product(Path::new("fortios.toml"), &text).unwrap_err().to_string();
-        assert!(error.contains("FG-IR-24-015") && error.contains("\"seven\""), "{error}");
+        assert!(error.contains("FG-IR-24-015"), "{error}");
+        assert!(error.contains("\"seven\""), "{error}");
+    }
+
+    #[test]
+    fn range_in_other_train_rejected() {
+        let text = SAMPLE.replace("train = \"7.2\", from", "train = \"7.4\", from");
+        let error = parse_product(Path::new("fortios.toml"), &text).unwrap_err().to_string();
+        assert!(error.contains("is in train \"7.2\""), "{error}");
+        assert!(error.contains("not in train \"7.4\""), "{error}");
+    }
+
+    #[test]
+    fn date_time_rejected() {
+        let text = SAMPLE.replace("checked = 2026-12-04", "checked = 2026-12-04T10:00:00");
+        let error = parse_product(Path::new("fortios.toml"), &text).unwrap_err().to_string();
+        assert!(error.contains("checked: 2026-12-04T10:00:00 is not a date"), "{error}");
     }
 }

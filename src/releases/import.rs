@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::scheme::{Scheme, Version};
 
-/// A release cycle as the importer understood it.
+/// Release cycle read from endoflife.date data, with dates as `YYYY-MM-DD`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cycle {
     pub name: String,
@@ -19,7 +19,8 @@ pub struct Cycle {
     pub end_of_support: Option<String>,
 }
 
-/// What the importer needs besides the data itself.
+/// Product fields of the catalogue file that endoflife.date data does not
+/// contain.
 pub struct ImportOptions<'a> {
     pub product: &'a str,
     pub vendor: &'a str,
@@ -53,10 +54,17 @@ pub fn read_cycles(text: &str, scheme: Option<Scheme>) -> Result<Vec<Cycle>, Str
     Ok(releases.iter().filter_map(cycle_from_v1).collect())
 }
 
-/// A date string, or `None` for `false`, `true`, null and missing values
-/// (endoflife.date writes `eol: false` for a cycle still supported).
+/// Returns a `YYYY-MM-DD` date string, or `None` for `false`, `true`, null,
+/// missing and other values. endoflife.date writes `eol: false` for a cycle
+/// that is still supported.
 fn date_of(value: Option<&Value>) -> Option<String> {
-    value.and_then(Value::as_str).filter(|s| s.len() == 10).map(str::to_string)
+    let text = value?.as_str()?;
+    let is_date = text.len() == 10
+        && text.bytes().enumerate().all(|(index, byte)| match index {
+            4 | 7 => byte == b'-',
+            _ => byte.is_ascii_digit(),
+        });
+    is_date.then(|| text.to_string())
 }
 
 fn text_of(value: Option<&Value>) -> Option<String> {
@@ -67,10 +75,10 @@ fn text_of(value: Option<&Value>) -> Option<String> {
     }
 }
 
-/// `{"releases": {"9.1": {...}}, "versions": {"9.1.4": {"date": ...}}}`:
-/// the latest of a cycle is its newest version under the scheme. Files that
-/// list only versions get one cycle per train the scheme derives, released
-/// on the date of its earliest version.
+/// Reads a release-data file such as `{"releases": {"9.1": {...}}, "versions":
+/// {"9.1.4": {"date": ...}}}`. A cycle's latest release is its newest version
+/// under the scheme. Files that list only versions get one cycle per train
+/// that the scheme derives, released on the date of its earliest version.
 fn release_data_cycles(map: &serde_json::Map<String, Value>, scheme: Option<Scheme>) -> Vec<Cycle> {
     let mut versions: Vec<(Version, String, Option<String>)> = Vec::new();
     if let (Some(scheme), Some(listed)) = (scheme, map.get("versions").and_then(Value::as_object)) {
@@ -206,6 +214,15 @@ mod tests {
             end_of_support: Some("2026-09-28".into()),
         });
         assert_eq!(cycles[1].end_of_support, None);
+    }
+
+    #[test]
+    fn date_of_rejects_non_dates() {
+        assert_eq!(date_of(Some(&Value::from("2026-09-28"))), Some("2026-09-28".to_string()));
+        assert_eq!(date_of(Some(&Value::from("2026/09/28"))), None);
+        assert_eq!(date_of(Some(&Value::from("2026-09-28T00:00:00Z"))), None);
+        assert_eq!(date_of(Some(&Value::Bool(false))), None);
+        assert_eq!(date_of(None), None);
     }
 
     #[test]

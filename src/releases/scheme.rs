@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-/// A vendor's way of numbering releases.
+/// Version numbering of one vendor's releases.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scheme {
     CiscoIos,
@@ -19,9 +19,10 @@ pub enum Scheme {
     Panos,
     Sonicos,
     Aruba,
-    /// Dot-separated numbers; the first `train_fields` name the train.
+    /// Dot-separated numbers. The first `train_fields` numbers name the train.
     Dotted { train_fields: usize },
-    /// One integer such as `20240610`, all in one train.
+    /// Eight-digit date code such as `20240610`. Every version is in the
+    /// train `all`.
     Datecode,
 }
 
@@ -49,14 +50,14 @@ impl Scheme {
         "aruba", "dotted", "datecode",
     ];
 
-    /// Tells whether an advisory's upper bound covers versions that only add
-    /// detail to it: Junos respins (`R1` covers `R1.15`) are rebuilds of the
+    /// Returns whether an advisory's upper bound covers versions that only add
+    /// detail to it. Junos respins (`R1` covers `R1.15`) are rebuilds of the
     /// same release, unlike a PAN-OS hotfix (`-h1`), which is a fix.
     pub fn upper_bound_covers_detail(self) -> bool {
         matches!(self, Scheme::Junos)
     }
 
-    /// Tells whether `version` is at or below the upper bound `bound`. For
+    /// Returns whether `version` is at or below the upper bound `bound`. For
     /// Junos a respin of the bound's release counts as that release.
     pub fn at_or_below(self, version: &Version, bound: &Version) -> bool {
         if version.train != bound.train {
@@ -69,9 +70,10 @@ impl Scheme {
         match head.cmp(&bound.key[..]) {
             Ordering::Less => true,
             Ordering::Greater => false,
-            // R releases: [number, rank, service, respin]. A bound without a
-            // service release covers only respins (service 0); X releases
-            // and bounds with a service release: the extra part is a respin.
+            // An R release key is [number, rank, service, respin]. An R bound
+            // without a service release covers only its respins, whose service
+            // is 0. Other bounds cover every version that extends them, such as
+            // a respin of a service release or of an X release.
             Ordering::Equal => {
                 let is_r_release = !version.train.contains('X');
                 !(is_r_release && bound.key.len() == 2 && version.key[2] != Token::Number(0))
@@ -89,10 +91,10 @@ impl Scheme {
             Scheme::CiscoIosXe => parse_iosxe(text),
             Scheme::CiscoNxos => parse_nxos(text),
             Scheme::Fortios => {
-                // "v7.2.8,build1639,240313 (GA.M)": the build and date
+                // In "v7.2.8,build1639,240313 (GA.M)" the build and date
                 // follow the release and do not change it.
                 let release = text.split([',', ' ']).next().unwrap_or(text);
-                tokens_with_train(release, 2, 3)
+                tokens_with_train(release, 2)
             }
             Scheme::Datecode => {
                 let digits: String = text.chars().filter(char::is_ascii_digit).collect();
@@ -101,8 +103,8 @@ impl Scheme {
                 }
                 Some(Version { train: "all".to_string(), key: vec![Token::Number(digits.parse().ok()?)] })
             }
-            Scheme::Dotted { train_fields } => tokens_with_train(text, train_fields, train_fields),
-            Scheme::CiscoAsa | Scheme::Panos | Scheme::Sonicos | Scheme::Aruba => tokens_with_train(text, 2, 3),
+            Scheme::Dotted { train_fields } => tokens_with_train(text, train_fields),
+            Scheme::CiscoAsa | Scheme::Panos | Scheme::Sonicos | Scheme::Aruba => tokens_with_train(text, 2),
         }
     }
 }
@@ -127,16 +129,25 @@ impl fmt::Display for Scheme {
 }
 
 /// One element of an ordered version value.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum Token {
     Number(u64),
     Text(String),
 }
 
+// Equality follows `Ord`, so text that differs only in case is equal.
+impl PartialEq for Token {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Token {}
+
 impl Ord for Token {
-    /// Numbers compare numerically and text case-insensitively; text sorts
-    /// after a number in the same place, so `R3-S1` is newer than `R3.6`
-    /// and `10.2.9-h1` newer than `10.2.9.0`.
+    /// Compares numbers numerically and text case-insensitively. Text sorts
+    /// after a number in the same place, so `R3-S1` is newer than `R3.6` and
+    /// `10.2.9-h1` is newer than `10.2.9.0`.
     fn cmp(&self, other: &Self) -> Ordering {
         match (self, other) {
             (Token::Number(a), Token::Number(b)) => a.cmp(b),
@@ -162,15 +173,15 @@ pub struct Version {
 }
 
 impl Version {
-    /// Orders two versions of one train; `None` across trains, where an
-    /// order by number would be meaningless.
+    /// Compares two versions of one train. Returns `None` for versions of
+    /// different trains, because ordering them by number would be meaningless.
     pub fn compare(&self, other: &Version) -> Option<Ordering> {
         (self.train == other.train).then(|| self.key.cmp(&other.key))
     }
 }
 
-/// Splits text into runs of digits and runs of letters; everything else
-/// separates. Leading letters (platform codes such as `WC.`, a `v`, Canon's
+/// Splits text into runs of digits and runs of letters, and every other
+/// character separates them. Leading letters (platform codes such as `WC.`, a `v`, Canon's
 /// `R`) are dropped because they name the product, not the release.
 pub fn tokens(text: &str) -> Vec<Token> {
     let mut tokens = Vec::new();
@@ -203,9 +214,9 @@ pub fn tokens(text: &str) -> Vec<Token> {
     tokens
 }
 
-/// The train is the first `train_fields` numbers, written without leading
-/// zeros; at least `min_numbers` leading numbers are required.
-fn tokens_with_train(text: &str, train_fields: usize, min_numbers: usize) -> Option<Version> {
+/// Parses a version whose train is its first `train_fields` numbers, written
+/// without leading zeros. Returns `None` when fewer leading numbers are present.
+fn tokens_with_train(text: &str, train_fields: usize) -> Option<Version> {
     let key = tokens(text);
     let leading_numbers: Vec<u64> = key
         .iter()
@@ -214,11 +225,10 @@ fn tokens_with_train(text: &str, train_fields: usize, min_numbers: usize) -> Opt
             Token::Text(_) => None,
         })
         .collect();
-    if leading_numbers.len() < min_numbers.min(train_fields).max(1) {
+    if leading_numbers.len() < train_fields.max(1) {
         return None;
     }
-    let fields = train_fields.min(leading_numbers.len());
-    let train = leading_numbers[..fields].iter().map(u64::to_string).collect::<Vec<_>>().join(".");
+    let train = leading_numbers[..train_fields].iter().map(u64::to_string).collect::<Vec<_>>().join(".");
     Some(Version { train, key })
 }
 
@@ -226,9 +236,10 @@ static CISCO_IOS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(\d+)\.(\d+)\((\d+)([a-z]?)(?:\.(\d+))?\)([A-Z]*)(\d*)([a-z]?)$").expect("static regex")
 });
 
-/// `15.2(7)E10`: major.minor(maintenance[rebuild letter][.interim]) train
-/// letters, train rebuild number, optional letter. The train is major.minor
-/// with its letters (`15.2E`); a mainline rebuild letter (`12.4(21a)`) is
+/// Parses a Cisco IOS version such as `15.2(7)E10`, written as
+/// major.minor(maintenance[rebuild letter][.interim]), then the train letters,
+/// the train rebuild number and an optional letter. The train is major.minor
+/// with its letters (`15.2E`). A mainline rebuild letter (`12.4(21a)`) is
 /// newer than the release without it.
 fn parse_cisco_ios(text: &str) -> Option<Version> {
     let captures = CISCO_IOS.captures(text)?;
@@ -249,16 +260,17 @@ static JUNOS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(\d+)\.(\d+)([RXFBI])(\d+)(?:-([SD])(\d+))?(?:\.(\d+))?$").expect("static regex")
 });
 
-/// `21.4R3-S5.4`: year.quarter, release type and number, optional service
-/// release `-S`/`-D`, optional respin. R releases form the train `21.4`;
-/// X releases form their own train with their number (`15.1X49`).
+/// Parses a Junos version such as `21.4R3-S5.4`: year.quarter, release type
+/// and number, an optional service release `-S`/`-D` and an optional respin.
+/// R releases form the train `21.4`. X releases form their own train with
+/// their number (`15.1X49`).
 fn parse_junos(text: &str) -> Option<Version> {
     let captures = JUNOS.captures(text)?;
     let number = |index: usize| captures.get(index).and_then(|m| m.as_str().parse::<u64>().ok()).unwrap_or(0);
     let kind = &captures[3];
-    // Parts the version leaves out are left out of the key, so that an
-    // advisory's bound `23.2R1` can cover its respins (`23.2R1.15`); a
-    // respin without a service release writes the service release as 0.
+    // Parts that the version omits are left out of the key, so that an
+    // advisory's bound `23.2R1` can cover its respins (`23.2R1.15`). A respin
+    // without a service release gets service release 0 in the key.
     let present = |index: usize| captures.get(index).is_some();
     let tail = match (present(6), present(7)) {
         (true, true) => vec![number(6), number(7)],
@@ -278,10 +290,10 @@ fn parse_junos(text: &str) -> Option<Version> {
     Some(Version { train, key: key.into_iter().map(Token::Number).collect() })
 }
 
-/// `17.9.4a`, `17.09.04a`, `03.07.05E`: the train is major.minor plus an
-/// upper-case train letter of the 3.x releases.
+/// Parses an IOS XE version such as `17.9.4a`, `17.09.04a` or `03.07.05E`.
+/// The train is major.minor plus the upper-case train letter of 3.x releases.
 fn parse_iosxe(text: &str) -> Option<Version> {
-    let mut version = tokens_with_train(text, 2, 3)?;
+    let mut version = tokens_with_train(text, 2)?;
     if let Some(Token::Text(letters)) = version.key.get(3)
         && letters.chars().all(|c| c.is_ascii_uppercase()) {
             version.train.push_str(letters);
@@ -289,10 +301,10 @@ fn parse_iosxe(text: &str) -> Option<Version> {
     Some(version)
 }
 
-/// `9.3(10)` or `7.0(3)I7(9)`: the old platform train letters and number
-/// join the train.
+/// Parses an NX-OS version such as `9.3(10)` or `7.0(3)I7(9)`. The letters
+/// and number of an old platform train (`I7`) join the train.
 fn parse_nxos(text: &str) -> Option<Version> {
-    let mut version = tokens_with_train(text, 2, 3)?;
+    let mut version = tokens_with_train(text, 2)?;
     if let (Some(Token::Text(letters)), Some(Token::Number(number))) = (version.key.get(3), version.key.get(4))
         && letters.chars().all(|c| c.is_ascii_uppercase()) {
             version.train = format!("{}{letters}{number}", version.train);
@@ -420,18 +432,18 @@ mod tests {
 
     #[test]
     fn dotted_versions_and_trains() {
-        let two = Scheme::Dotted { train_fields: 2 };
-        assert_ascending(two, &["7.00.00.171", "7.00.00.172"]);
-        assert_ascending(two, &["7.10.30.00", "7.10.50.00", "7.10.50.10", "7.10.70.00", "7.10.70.10", "7.10.75.00", "7.10.90.00", "7.10.95.00"]);
-        assert_ascending(two, &["66.86.0.15", "66.86.0.110", "66.86.0.160", "66.86.0.190"]);
-        assert_ascending(two, &["6.4.3.1234", "6.4.3.2389", "6.4.6.2611"]);
-        assert_ascending(two, &["7.1.1-42962", "7.1.1-42962 Update 6", "7.1.1-42962 Update 9"]);
-        assert_eq!(train(two, "7.10.30.00"), "7.10");
-        assert_eq!(train(two, "v6.9.6"), "6.9");
-        let one = Scheme::Dotted { train_fields: 1 };
-        assert_ascending(one, &["2.10", "2.30", "2.44", "2.55", "2.72", "2.78", "2.80", "2.98"]);
-        assert_eq!(train(one, "2.78"), "2");
-        assert!(two.parse("R").is_none(), "a bare letter is no dotted version");
+        let two_fields = Scheme::Dotted { train_fields: 2 };
+        assert_ascending(two_fields, &["7.00.00.171", "7.00.00.172"]);
+        assert_ascending(two_fields, &["7.10.30.00", "7.10.50.00", "7.10.50.10", "7.10.70.00", "7.10.70.10", "7.10.75.00", "7.10.90.00", "7.10.95.00"]);
+        assert_ascending(two_fields, &["66.86.0.15", "66.86.0.110", "66.86.0.160", "66.86.0.190"]);
+        assert_ascending(two_fields, &["6.4.3.1234", "6.4.3.2389", "6.4.6.2611"]);
+        assert_ascending(two_fields, &["7.1.1-42962", "7.1.1-42962 Update 6", "7.1.1-42962 Update 9"]);
+        assert_eq!(train(two_fields, "7.10.30.00"), "7.10");
+        assert_eq!(train(two_fields, "v6.9.6"), "6.9");
+        let one_field = Scheme::Dotted { train_fields: 1 };
+        assert_ascending(one_field, &["2.10", "2.30", "2.44", "2.55", "2.72", "2.78", "2.80", "2.98"]);
+        assert_eq!(train(one_field, "2.78"), "2");
+        assert!(two_fields.parse("R").is_none(), "a bare letter is no dotted version");
     }
 
     #[test]
@@ -444,9 +456,17 @@ mod tests {
     }
 
     #[test]
+    fn text_tokens_equal_ignoring_case() {
+        let lower = Scheme::Sonicos.parse("7.0.0-r906").unwrap();
+        let upper = Scheme::Sonicos.parse("7.0.0-R906").unwrap();
+        assert_eq!(lower.compare(&upper), Some(Ordering::Equal));
+        assert_eq!(lower, upper);
+    }
+
+    #[test]
     fn versions_of_different_trains_do_not_compare() {
-        let a = Scheme::Fortios.parse("7.4.1").unwrap();
-        let b = Scheme::Fortios.parse("7.2.9").unwrap();
-        assert_eq!(a.compare(&b), None);
+        let newer_train = Scheme::Fortios.parse("7.4.1").unwrap();
+        let older_train = Scheme::Fortios.parse("7.2.9").unwrap();
+        assert_eq!(newer_train.compare(&older_train), None);
     }
 }

@@ -1,5 +1,6 @@
-//! A simulated phone: answers SIP `OPTIONS` with a recorded response over UDP
-//! and TCP, and ignores every other method, as phones ignore strangers.
+//! A simulated phone that responds to SIP `OPTIONS` requests with a recorded
+//! response over UDP and TCP. Other methods and unparseable requests get no
+//! response.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,6 +10,8 @@ use tokio::net::{TcpListener, UdpSocket};
 
 use super::message::{Request, Response, recorded_response};
 
+/// Builds the response to an `OPTIONS` request, or returns `None` for any
+/// other message.
 fn response_to(bytes: &[u8], recording: &Response) -> Option<String> {
     let request = Request::parse(&String::from_utf8_lossy(bytes))?;
     (request.method == "OPTIONS").then(|| recorded_response(recording, &request))
@@ -18,19 +21,33 @@ pub async fn serve_udp(socket: UdpSocket, recording: Arc<Response>, latency: Dur
     let socket = Arc::new(socket);
     let mut buffer = vec![0u8; 65_535];
     loop {
-        let Ok((length, from)) = socket.recv_from(&mut buffer).await else { continue };
-        let Some(answer) = response_to(&buffer[..length], &recording) else { continue };
+        let (length, from) = match socket.recv_from(&mut buffer).await {
+            Ok(received) => received,
+            Err(error) => {
+                tracing::debug!(%error, "simulated phone: UDP receive failed");
+                continue;
+            }
+        };
+        let Some(response) = response_to(&buffer[..length], &recording) else { continue };
         let socket = socket.clone();
         tokio::spawn(async move {
             tokio::time::sleep(latency).await;
-            let _ = socket.send_to(answer.as_bytes(), from).await;
+            if let Err(error) = socket.send_to(response.as_bytes(), from).await {
+                tracing::debug!(%error, peer = %from, "simulated phone: UDP send failed");
+            }
         });
     }
 }
 
 pub async fn serve_tcp(listener: TcpListener, recording: Arc<Response>, latency: Duration) {
     loop {
-        let Ok((mut stream, _)) = listener.accept().await else { continue };
+        let (mut stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(error) => {
+                tracing::debug!(%error, "simulated phone: TCP accept failed");
+                continue;
+            }
+        };
         let recording = recording.clone();
         tokio::spawn(async move {
             let mut received = Vec::new();
@@ -41,9 +58,11 @@ pub async fn serve_tcp(listener: TcpListener, recording: Arc<Response>, latency:
                     Ok(length) => received.extend_from_slice(&chunk[..length]),
                 }
             }
-            if let Some(answer) = response_to(&received, &recording) {
+            if let Some(response) = response_to(&received, &recording) {
                 tokio::time::sleep(latency).await;
-                let _ = stream.write_all(answer.as_bytes()).await;
+                if let Err(error) = stream.write_all(response.as_bytes()).await {
+                    tracing::debug!(%error, %peer, "simulated phone: TCP send failed");
+                }
             }
         });
     }

@@ -5,7 +5,8 @@ use crate::device::{Component, ComponentKind, DeviceClass, Status};
 use crate::identify::Identity;
 use crate::profiles::ProfileSet;
 
-/// Matches the response's agent header against the profiles' `[sip]` rules.
+/// Matches the response's agent header against the profiles' `[sip]` rules
+/// and returns the identity from the first pattern that matches.
 pub fn identify(response: &Response, profiles: &ProfileSet) -> Identity {
     let Some(agent) = response.agent() else {
         return Identity {

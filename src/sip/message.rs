@@ -12,12 +12,13 @@ pub struct Response {
     pub headers: Vec<(String, String)>,
 }
 
-/// Why a datagram or stream is not a SIP response.
+/// Reason a datagram or stream is not a SIP response.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("malformed SIP response: {0}")]
 pub struct MalformedResponse(pub String);
 
-/// Expands compact header names (RFC 3261 section 7.3.3) to their long form.
+/// Returns the lower-case long form of a header name, expanding the compact
+/// forms of RFC 3261 section 7.3.3.
 fn long_name(name: &str) -> String {
     let lower = name.trim().to_ascii_lowercase();
     match lower.as_str() {
@@ -28,12 +29,21 @@ fn long_name(name: &str) -> String {
         "m" => "contact".into(),
         "l" => "content-length".into(),
         "c" => "content-type".into(),
+        "e" => "content-encoding".into(),
+        "k" => "supported".into(),
+        "s" => "subject".into(),
         _ => lower,
     }
 }
 
+/// Returns the first value of the header `name`, case-insensitively.
+fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    let expected = long_name(name);
+    headers.iter().find(|(n, _)| *n == expected).map(|(_, v)| v.as_str())
+}
+
 impl Response {
-    /// Parses the status line and headers; the body, if any, is ignored.
+    /// Parses the status line and headers. A body, if any, is ignored.
     pub fn parse(text: &str) -> Result<Response, MalformedResponse> {
         let head = text.split("\r\n\r\n").next().unwrap_or(text);
         let head = head.split("\n\n").next().unwrap_or(head);
@@ -68,15 +78,16 @@ impl Response {
         Ok(Response { status, reason, headers })
     }
 
-    /// Returns the first header of that name, case-insensitively.
+    /// Returns the first value of the header `name`, case-insensitively.
     pub fn header(&self, name: &str) -> Option<&str> {
-        let wanted = long_name(name);
-        self.headers.iter().find(|(n, _)| *n == wanted).map(|(_, v)| v.as_str())
+        find_header(&self.headers, name)
     }
 
-    /// The header that names the device: `User-Agent`, else `Server`.
+    /// Returns the header that names the device: a non-empty `User-Agent`,
+    /// else a non-empty `Server`.
     pub fn agent(&self) -> Option<&str> {
-        self.header("user-agent").or_else(|| self.header("server")).filter(|v| !v.is_empty())
+        let present = |name: &str| self.header(name).filter(|v| !v.is_empty());
+        present("user-agent").or_else(|| present("server"))
     }
 }
 
@@ -84,7 +95,8 @@ fn truncate(text: &str) -> String {
     text.chars().take(60).collect()
 }
 
-/// The identifiers one request carries; fresh for every attempt.
+/// Call-ID, `From` tag and `Via` branch of one request. Each attempt gets new
+/// ones from [`RequestIds::fresh`].
 #[derive(Debug, Clone)]
 pub struct RequestIds {
     pub call_id: String,
@@ -93,14 +105,16 @@ pub struct RequestIds {
 }
 
 impl RequestIds {
+    /// Returns random identifiers. The branch starts with the RFC 3261 magic
+    /// cookie `z9hG4bK`.
     pub fn fresh() -> RequestIds {
         let random = || format!("{:016x}", rand::random::<u64>());
         RequestIds { call_id: random(), tag: random(), branch: format!("z9hG4bK{}", random()) }
     }
 }
 
-/// Builds the `OPTIONS` request (RFC 3261 section 11): no body, no
-/// authentication, `Max-Forwards: 70`, asking only for capabilities.
+/// Builds the `OPTIONS` request that queries capabilities (RFC 3261 section
+/// 11), with no body, no authentication and `Max-Forwards: 70`.
 pub fn options_request(target: SocketAddr, local: SocketAddr, transport: &str, ids: &RequestIds) -> String {
     let host = |address: SocketAddr| match address {
         SocketAddr::V4(v4) => format!("{}:{}", v4.ip(), v4.port()),
@@ -138,6 +152,8 @@ pub struct Request {
 }
 
 impl Request {
+    /// Parses the request line and headers, or returns `None` when the text
+    /// is not a SIP/2.0 request.
     pub fn parse(text: &str) -> Option<Request> {
         let mut lines = text.lines().map(|l| l.trim_end_matches('\r'));
         let request_line = lines.next()?;
@@ -158,9 +174,9 @@ impl Request {
         Some(Request { method, headers })
     }
 
+    /// Returns the first value of the header `name`, case-insensitively.
     pub fn header(&self, name: &str) -> Option<&str> {
-        let wanted = long_name(name);
-        self.headers.iter().find(|(n, _)| *n == wanted).map(|(_, v)| v.as_str())
+        find_header(&self.headers, name)
     }
 }
 
@@ -220,9 +236,17 @@ mod tests {
     }
 
     #[test]
-    fn server_header_stands_in_for_user_agent() {
+    fn agent_falls_back_to_server() {
         let response = Response::parse("SIP/2.0 404 Not Found\nServer: snom D785/10.1.141.13\n\n").unwrap();
         assert_eq!(response.agent(), Some("snom D785/10.1.141.13"));
+    }
+
+    #[test]
+    fn agent_skips_empty_user_agent() {
+        let response = Response::parse("SIP/2.0 200 OK\r\nUser-Agent:\r\nServer: snom D785/10.1.141.13\r\n\r\n").unwrap();
+        assert_eq!(response.agent(), Some("snom D785/10.1.141.13"));
+        let empty = Response::parse("SIP/2.0 200 OK\r\nUser-Agent: \r\n\r\n").unwrap();
+        assert_eq!(empty.agent(), None);
     }
 
     #[test]
@@ -251,9 +275,9 @@ mod tests {
     fn recorded_response_echoes_request_ids() {
         let recording = Response::parse("SIP/2.0 200 OK\r\nCall-ID: old\r\nTo: <sip:x>;tag=42\r\nUser-Agent: snom D785/10.1.141.13\r\n\r\n").unwrap();
         let request = Request::parse("OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/UDP a;branch=z9hG4bKn\r\nCall-ID: new\r\nTo: <sip:x>\r\nCSeq: 1 OPTIONS\r\n\r\n").unwrap();
-        let answer = Response::parse(&recorded_response(&recording, &request)).unwrap();
-        assert_eq!(answer.header("call-id"), Some("new"));
-        assert_eq!(answer.header("to"), Some("<sip:x>;tag=42"));
-        assert_eq!(answer.agent(), Some("snom D785/10.1.141.13"));
+        let response = Response::parse(&recorded_response(&recording, &request)).unwrap();
+        assert_eq!(response.header("call-id"), Some("new"));
+        assert_eq!(response.header("to"), Some("<sip:x>;tag=42"));
+        assert_eq!(response.agent(), Some("snom D785/10.1.141.13"));
     }
 }

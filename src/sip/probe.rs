@@ -1,5 +1,5 @@
-//! Sending `OPTIONS` to one target: over UDP with retries, then once over
-//! TCP when UDP gave nothing. Exactly one request goes out per attempt.
+//! Probing one target with `OPTIONS`: over UDP with retries, then once over
+//! TCP when UDP got no response. Each attempt sends exactly one request.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
@@ -9,14 +9,14 @@ use tokio::net::{TcpStream, UdpSocket};
 
 use super::message::{MalformedResponse, RequestIds, Response, options_request};
 
-/// Timing of the probe.
+/// Timeout and retry settings of the probe.
 #[derive(Clone, Copy, Debug)]
 pub struct SipSettings {
     pub timeout: Duration,
     pub retries: u32,
 }
 
-/// What the target did.
+/// Outcome of probing one target.
 #[derive(Debug)]
 pub enum SipOutcome {
     Answered { response: Response, transport: &'static str },
@@ -25,20 +25,22 @@ pub enum SipOutcome {
     /// ICMP port unreachable over UDP, and no SIP over TCP.
     Refused,
     Unreachable(String),
-    /// A reply that is not a SIP response.
+    /// Received data that is not a SIP response.
     Malformed(MalformedResponse),
 }
 
-/// The largest response read; SIP over UDP fits a datagram.
-const MAX_ANSWER_BYTES: usize = 65_535;
+/// Maximum response size read, in bytes. It is enough for any UDP datagram.
+const MAX_RESPONSE_BYTES: usize = 65_535;
 
+/// Sends `OPTIONS` to `target` over UDP, then over TCP when UDP got no
+/// response, and returns the outcome.
 pub async fn probe(target: SocketAddr, settings: SipSettings) -> SipOutcome {
     let over_udp = probe_udp(target, settings).await;
     if !matches!(over_udp, SipOutcome::Silent | SipOutcome::Refused) {
         return over_udp;
     }
-    // Some phones listen on TCP only; a response there wins, else the UDP
-    // outcome (silent or refused) stands.
+    // Some phones listen on TCP only. A response there is returned, else the
+    // UDP outcome (silent or refused).
     probe_tcp(target, settings).await.unwrap_or(over_udp)
 }
 
@@ -57,7 +59,7 @@ async fn probe_udp(target: SocketAddr, settings: SipSettings) -> SipOutcome {
         return SipOutcome::Unreachable(format!("cannot reach {target}: {error}"));
     }
     let local = socket.local_addr().unwrap_or_else(|_| unspecified(target));
-    let mut buffer = vec![0u8; MAX_ANSWER_BYTES];
+    let mut buffer = vec![0u8; MAX_RESPONSE_BYTES];
     for attempt in 0..=settings.retries {
         let ids = RequestIds::fresh();
         let request = options_request(target, local, "UDP", &ids);
@@ -88,7 +90,8 @@ async fn probe_udp(target: SocketAddr, settings: SipSettings) -> SipOutcome {
     SipOutcome::Silent
 }
 
-/// Parses a response; `None` when it belongs to another request.
+/// Parses a response, or returns `None` when its Call-ID belongs to another
+/// request.
 fn response_for(bytes: &[u8], ids: &RequestIds) -> Option<Result<Response, MalformedResponse>> {
     let text = String::from_utf8_lossy(bytes);
     match Response::parse(&text) {
@@ -100,7 +103,8 @@ fn response_for(bytes: &[u8], ids: &RequestIds) -> Option<Result<Response, Malfo
     }
 }
 
-/// One attempt over TCP; `None` when nothing listens or nothing answers.
+/// Sends one request over TCP. Returns `None` when the connection is refused
+/// or times out, the request cannot be sent, or no bytes arrive in time.
 async fn probe_tcp(target: SocketAddr, settings: SipSettings) -> Option<SipOutcome> {
     let connect = tokio::time::timeout(settings.timeout, TcpStream::connect(target)).await;
     let mut stream = match connect {
@@ -116,7 +120,7 @@ async fn probe_tcp(target: SocketAddr, settings: SipSettings) -> Option<SipOutco
     let mut received = Vec::new();
     let mut chunk = vec![0u8; 4096];
     let deadline = tokio::time::Instant::now() + settings.timeout;
-    while !received.windows(4).any(|w| w == b"\r\n\r\n") && received.len() < MAX_ANSWER_BYTES {
+    while !received.windows(4).any(|w| w == b"\r\n\r\n") && received.len() < MAX_RESPONSE_BYTES {
         match tokio::time::timeout_at(deadline, stream.read(&mut chunk)).await {
             Ok(Ok(0)) | Err(_) | Ok(Err(_)) => break,
             Ok(Ok(length)) => received.extend_from_slice(&chunk[..length]),
