@@ -24,7 +24,7 @@ use fwsweep::targets::{Exclusions, Protocol, Target, TargetSpec, read_inventory,
 #[derive(Parser)]
 #[command(name = "fwsweep", version, about = "Report the firmware of customer network devices over SNMP, Redfish and SIP")]
 struct Cli {
-    /// More log output on stderr: -v info, -vv debug, -vvv trace (RUST_LOG overrides).
+    /// More log output on stderr (-v info, -vv debug, -vvv trace). RUST_LOG overrides it.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     verbose: u8,
     #[command(subcommand)]
@@ -128,11 +128,11 @@ struct OutputArgs {
     /// check fails on wrong credentials or unreachable devices.
     #[arg(long)]
     strict: bool,
-    /// Extra vendor profile folder (repeatable); a profile with a built-in
+    /// Extra vendor profile folder (repeatable). A profile with a built-in
     /// profile's id replaces it.
     #[arg(long = "profiles", value_name = "DIR")]
     profiles: Vec<PathBuf>,
-    /// Extra release catalogue folder (repeatable); a product defined there
+    /// Extra release catalogue folder (repeatable). A product defined there
     /// replaces the built-in one.
     #[arg(long = "releases", value_name = "DIR")]
     releases: Vec<PathBuf>,
@@ -163,7 +163,7 @@ struct ScanArgs {
     /// Site of the targets given on the command line.
     #[arg(long, default_value = "default")]
     site: String,
-    /// SNMP v2c community tried first for every target; a literal or env:NAME.
+    /// SNMP v2c community tried first for every target, as a literal or env:NAME.
     #[arg(long, value_name = "STRING")]
     community: Option<String>,
     /// UDP port of the SNMP agents.
@@ -179,7 +179,7 @@ struct ScanArgs {
     /// PEM file of CA certificates trusted for BMCs besides the system roots.
     #[arg(long, value_name = "FILE")]
     ca_file: Option<PathBuf>,
-    /// Redfish requests in flight to one BMC at a time.
+    /// Maximum number of Redfish requests in flight to one BMC.
     #[arg(long, default_value_t = 2, value_name = "N")]
     redfish_connections: usize,
     /// Never use Redfish $expand, even where the service offers it.
@@ -191,22 +191,22 @@ struct ScanArgs {
     /// Targets to leave out, in the TARGET forms (repeatable).
     #[arg(long, value_name = "TARGET")]
     exclude: Vec<String>,
-    /// Time to wait for each SNMP answer (500ms, 2s).
+    /// Time to wait for each SNMP response (500ms, 2s).
     #[arg(long, default_value = "1s", value_parser = parse_duration, value_name = "DURATION")]
     timeout: Duration,
     /// Times a request is repeated after a timeout.
     #[arg(long, default_value_t = 1, value_name = "N")]
     retries: u32,
-    /// Devices collected from at once.
+    /// Maximum number of devices collected from at once.
     #[arg(long, default_value_t = 64, value_name = "N")]
     concurrency: usize,
-    /// The longest collection from one device may take.
+    /// Maximum time that the collection from one device may take.
     #[arg(long, default_value = "60s", value_parser = parse_duration, value_name = "DURATION")]
     device_timeout: Duration,
     /// Discovery packets sent per second to new addresses.
     #[arg(long, default_value_t = 5000, value_name = "N")]
     probe_rate: u32,
-    /// Addresses the discovery probe waits on at once.
+    /// Maximum number of addresses that the discovery probe waits on at once.
     #[arg(long, default_value_t = 4096, value_name = "N")]
     probe_window: usize,
     #[command(flatten)]
@@ -230,21 +230,23 @@ struct IdentifyArgs {
 
 #[derive(Args)]
 struct SimulateArgs {
-    /// Folder of .snmprec (or .snmpwalk) recordings, served in file-name order,
-    /// then Redfish mockup folders (subfolders with an index.json) and saved
-    /// SIP responses (.sip files), served after them.
+    /// Folder of .snmprec or .snmpwalk recordings, served in file-name order.
+    /// Redfish mockup folders (subfolders with an index.json) and saved SIP
+    /// responses (.sip files) in it are served after them.
     #[arg(long, value_name = "DIR")]
     recordings: PathBuf,
-    /// UDP and TCP port every simulated phone answers SIP OPTIONS on.
+    /// UDP and TCP port on which every simulated phone responds to SIP OPTIONS.
     #[arg(long, default_value_t = 5060, value_name = "N")]
     sip_port: u16,
-    /// First address; each recording gets the next one (must be in 127.0.0.0/8).
+    /// First address, which must be in 127.0.0.0/8. Each further device gets
+    /// the next address.
     #[arg(long, default_value = "127.77.0.1")]
     address: Ipv4Addr,
     /// UDP port every agent listens on.
     #[arg(long, default_value_t = 1161)]
     port: u16,
-    /// The community every agent answers.
+    /// Community string that every agent accepts. Requests with another
+    /// community get no response.
     #[arg(long, default_value = "public")]
     community: String,
     /// Delay added to every response (SNMP and Redfish), in milliseconds.
@@ -259,7 +261,8 @@ struct SimulateArgs {
     /// Serve every recording N times (for benchmarks).
     #[arg(long, default_value_t = 1, value_name = "N")]
     replicate: usize,
-    /// Addresses after the last device that take packets and never answer.
+    /// Number of addresses after the SNMP agents that accept packets and never
+    /// respond. Redfish services and phones follow them.
     #[arg(long, default_value_t = 0, value_name = "N")]
     silent: usize,
     /// TCP port every Redfish mockup's HTTPS service listens on.
@@ -282,13 +285,13 @@ struct SimulateArgs {
 
 #[derive(Args)]
 struct RecordArgs {
-    /// The device: an address or host name.
+    /// Address or host name of the device.
     #[arg(value_name = "TARGET")]
     target: String,
-    /// Credentials TOML; the sets fenced to --tenant are tried in order.
+    /// Credentials TOML file. The sets fenced to --tenant are tried in order.
     #[arg(long, value_name = "FILE")]
     credentials: Option<PathBuf>,
-    /// SNMP v2c community tried first; a literal or env:NAME.
+    /// SNMP v2c community tried first, as a literal or env:NAME.
     #[arg(long, value_name = "STRING")]
     community: Option<String>,
     /// Tenant whose credential sets may be used.
@@ -297,7 +300,7 @@ struct RecordArgs {
     /// UDP port of the SNMP agent.
     #[arg(long, default_value_t = 161, value_name = "N")]
     snmp_port: u16,
-    /// Time to wait for each SNMP answer (500ms, 2s).
+    /// Time to wait for each SNMP response (500ms, 2s).
     #[arg(long, default_value = "2s", value_parser = parse_duration, value_name = "DURATION")]
     timeout: Duration,
     /// Times a request is repeated after a timeout.
@@ -330,9 +333,9 @@ struct DemoArgs {
 
 /// Failures mapped to the documented exit codes.
 enum Failure {
-    /// Usage, configuration or input error: nothing was scanned.
+    /// Usage, configuration or input error, reported before anything was scanned (exit 2).
     Input(String),
-    /// The sweep could not run (no socket, output not writable).
+    /// Failure to run the sweep, such as no socket or an unwritable output (exit 3).
     Run(String),
 }
 
@@ -377,11 +380,12 @@ fn init_logging(verbose: u8) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+        .with_ansi(std::io::stderr().is_terminal() && !no_color())
         .init();
 }
 
-/// Runs a subcommand; returns whether `--fail-on` was reached.
+/// Runs a subcommand and returns whether the exit status must be 1, because
+/// `--fail-on` was reached or `--strict` found unread targets.
 async fn run(command: Command, verbose: u8) -> Result<bool, Failure> {
     match command {
         Command::Scan(args) => scan(args, verbose).await,
@@ -457,8 +461,9 @@ async fn scan(args: ScanArgs, verbose: u8) -> Result<bool, Failure> {
     run_sweep(targets, profiles, credentials, settings, &args.output, verbose).await
 }
 
-/// Expands one command-line TARGET; a bad one is a usage error, because
-/// the user can fix it at once.
+/// Expands one command-line TARGET. A malformed one is a usage error because
+/// the user can fix it at once, but a malformed line in an @FILE becomes a
+/// `not-scanned` row.
 fn command_line_targets(text: &str, tenant: &str, site: &str) -> Result<Box<dyn Iterator<Item = Target> + Send>, Failure> {
     let (tenant, site) = (tenant.to_string(), site.to_string());
     if let Some(path) = text.strip_prefix('@') {
@@ -499,7 +504,8 @@ async fn run_sweep(
     finish(&mut devices, &profiles, started, finished, output)
 }
 
-/// Assesses, sorts and writes the devices; returns whether `--fail-on` was reached.
+/// Assesses, sorts and writes the devices. Returns whether the exit status
+/// must be 1, because `--fail-on` was reached or `--strict` found unread targets.
 fn finish(
     devices: &mut [Device],
     profiles: &ProfileSet,
@@ -535,17 +541,21 @@ fn finish(
     write_report(&summary, devices, output)?;
     let unread = devices.iter().filter(|d| !d.status.answered()).count();
     if output.strict && unread > 0 {
-        tracing::warn!("{unread} target(s) could not be read; --strict makes that a failure");
+        tracing::warn!("{unread} target(s) could not be read, so --strict fails the run");
     }
     Ok(output.fail_on.is_some_and(|level| level.reached(devices)) || (output.strict && unread > 0))
 }
 
-/// Rejects a baseline whose versions its product's scheme cannot read, and
-/// warns about one whose product has no release data.
+/// Rejects a baseline whose versions the product's version scheme cannot
+/// parse, and warns about one whose product has no release data.
 fn check_baselines(baselines: &Baselines, catalogue: &Catalogue) -> Result<(), Failure> {
     for baseline in &baselines.rows {
         let Some(product) = catalogue.products.get(&baseline.product) else {
-            tracing::warn!("{}: product {:?} has no release data; the baseline applies to nothing", baseline.origin, baseline.product);
+            tracing::warn!(
+                "{}: product {:?} has no release data, so the baseline applies to no device",
+                baseline.origin,
+                baseline.product
+            );
             continue;
         };
         for (field, value) in [("minimum", Some(&baseline.minimum)), ("target", baseline.target.as_ref())] {
@@ -571,7 +581,6 @@ fn load_catalogue(dirs: &[PathBuf]) -> Result<Catalogue, Failure> {
 }
 
 fn write_report(summary: &SweepSummary, devices: &[Device], output: &OutputArgs) -> Result<(), Failure> {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     match &output.output {
         Some(path) => {
             let mut file = std::fs::File::create(path)
@@ -584,7 +593,7 @@ fn write_report(summary: &SweepSummary, devices: &[Device], output: &OutputArgs)
             let stdout = std::io::stdout();
             let terminal = stdout.is_terminal();
             let width = terminal.then(terminal_width).flatten();
-            let style = TableStyle { color: terminal && !no_color, width };
+            let style = TableStyle { color: terminal && !no_color(), width };
             let mut lock = stdout.lock();
             let written = report::write(&mut lock, output.format, summary, devices, style).and_then(|()| lock.flush());
             match written {
@@ -593,6 +602,11 @@ fn write_report(summary: &SweepSummary, devices: &[Device], output: &OutputArgs)
             }
         }
     }
+}
+
+/// Returns whether colour is turned off, as a non-empty `NO_COLOR` requests.
+fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty())
 }
 
 fn terminal_width() -> Option<u16> {
@@ -612,12 +626,12 @@ fn progress_bar(verbose: u8) -> ProgressBar {
     bar
 }
 
-/// First Ctrl-C: stop starting new work and write what was gathered.
-/// Second Ctrl-C: quit at once.
+/// Spawns a Ctrl-C handler. The first Ctrl-C cancels new work so that the
+/// results gathered so far are written, and the second exits at once with 130.
 fn watch_ctrl_c(cancel: CancellationToken) {
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("fwsweep: stopping; writing the results gathered so far (Ctrl-C again quits at once)");
+            eprintln!("fwsweep: stopping and writing the results gathered so far (press Ctrl-C again to quit at once)");
             cancel.cancel();
             if tokio::signal::ctrl_c().await.is_ok() {
                 std::process::exit(130);
@@ -661,6 +675,7 @@ async fn simulate(args: SimulateArgs) -> Result<(), Failure> {
     if args.page_size == Some(0) {
         return Err(Failure::Input("--page-size must be at least 1".to_string()));
     }
+
     let simulate::Folder { recordings, mockups, phones } =
         simulate::load_folder(&args.recordings).map_err(|e| Failure::Input(e.to_string()))?;
     let redfish = if mockups.is_empty() { None } else { Some(redfish_config(&args, mockups)?) };
@@ -675,17 +690,20 @@ async fn simulate(args: SimulateArgs) -> Result<(), Failure> {
         silent: args.silent,
         sip_port: args.sip_port,
     };
+
     let uses_default_password = redfish.is_some() && args.redfish_password_env.is_none();
     let simulator = simulate::start_all(&config, recordings, redfish, phones).await.map_err(|e| match e {
         simulate::SimulateError::Bind { .. } => Failure::Run(e.to_string()),
         other => Failure::Input(other.to_string()),
     })?;
-    // A caller that reads only the address lines may close stderr; the
-    // simulator must keep serving, so write errors are ignored here.
+
+    // Write errors are ignored because a caller that reads only the address
+    // lines may close stderr, and the simulator must keep serving.
     let mut stderr = std::io::stderr().lock();
     let count = |protocol| simulator.endpoints.iter().filter(|endpoint| endpoint.protocol == protocol).count();
     let (snmp_count, redfish_count, sip_count) =
         (count(simulate::Protocol::Snmp), count(simulate::Protocol::Redfish), count(simulate::Protocol::Sip));
+
     if let Some(fingerprint) = &simulator.certificate_fingerprint {
         let _ = writeln!(stderr, "fwsweep: Redfish certificate SHA-256 fingerprint {fingerprint}");
     }
@@ -697,6 +715,7 @@ async fn simulate(args: SimulateArgs) -> Result<(), Failure> {
             simulate::SIMULATED_REDFISH_PASSWORD
         );
     }
+
     let mut serving = Vec::new();
     if snmp_count > 0 {
         serving.push(format!("{snmp_count} SNMP address(es) on UDP port {}", config.port));
@@ -707,16 +726,18 @@ async fn simulate(args: SimulateArgs) -> Result<(), Failure> {
     if sip_count > 0 {
         serving.push(format!("{sip_count} SIP phone(s) on UDP and TCP port {}", config.sip_port));
     }
-    let _ = writeln!(stderr, "fwsweep: serving {}; Ctrl-C stops", serving.join(", "));
+    let _ = writeln!(stderr, "fwsweep: serving {}. Press Ctrl-C to stop.", serving.join(", "));
     drop(stderr);
-    // The address lines come last: a caller that has read them can rely on
-    // the messages above (the fingerprint) being written already.
+
+    // The address lines come last, so a caller that has read them can rely
+    // on the stderr messages above, such as the fingerprint, being complete.
     let mut stdout = std::io::stdout().lock();
     for endpoint in &simulator.endpoints {
         let _ = writeln!(stdout, "{},{}", endpoint.address.ip(), endpoint.recording.as_deref().unwrap_or("silent"));
     }
     let _ = stdout.flush();
     drop(stdout);
+
     tokio::select! {
         () = simulator.wait() => Ok(()),
         _ = tokio::signal::ctrl_c() => Ok(()),
@@ -724,8 +745,8 @@ async fn simulate(args: SimulateArgs) -> Result<(), Failure> {
 }
 
 /// Builds the Redfish settings of `simulate`. The password comes from the
-/// named environment variable and is never printed; without one the fixed
-/// simulator password is used.
+/// environment variable named by --redfish-password-env and is never printed.
+/// Without that option, the fixed simulator password is used.
 fn redfish_config(args: &SimulateArgs, mockups: Vec<Arc<Mockup>>) -> Result<simulate::RedfishConfig, Failure> {
     let password = match &args.redfish_password_env {
         Some(name) => match std::env::var(name) {
@@ -930,21 +951,20 @@ struct ImportRequest {
 }
 
 fn import_releases(request: ImportRequest) -> Result<(), Failure> {
+    use fwsweep::releases::Scheme;
     use fwsweep::releases::import::{ImportOptions, read_cycles, to_catalogue};
-    if fwsweep::releases::Scheme::from_name(&request.scheme, None).is_none() {
-        return Err(Failure::Input(format!(
-            "--scheme {:?} is not one of {}",
-            request.scheme,
-            fwsweep::releases::Scheme::NAMES.join(", ")
-        )));
-    }
+
+    let Some(scheme) = Scheme::from_name(&request.scheme, None) else {
+        return Err(Failure::Input(format!("--scheme {:?} is not one of {}", request.scheme, Scheme::NAMES.join(", "))));
+    };
     let text = std::fs::read_to_string(&request.file)
         .map_err(|e| Failure::Input(format!("{}: cannot read: {e}", request.file.display())))?;
-    let scheme = fwsweep::releases::Scheme::from_name(&request.scheme, None);
-    let cycles = read_cycles(&text, scheme).map_err(|e| Failure::Input(format!("{}: {e}", request.file.display())))?;
+    let cycles =
+        read_cycles(&text, Some(scheme)).map_err(|e| Failure::Input(format!("{}: {e}", request.file.display())))?;
     if cycles.is_empty() {
         return Err(Failure::Input(format!("{}: no release cycles found", request.file.display())));
     }
+
     let source = format!("endoflife.date data ({})", request.file.file_name().unwrap_or_default().to_string_lossy());
     let options = ImportOptions {
         product: &request.product,
@@ -955,10 +975,12 @@ fn import_releases(request: ImportRequest) -> Result<(), Failure> {
         source: &source,
     };
     let catalogue = to_catalogue(&cycles, &options);
-    // The written file must load; a cycle whose latest does not fit the
-    // scheme is reported now rather than at the next scan.
+
+    // Parse the generated file as a scan would, so that a cycle whose latest
+    // version does not fit the scheme is reported now rather than at the next scan.
     fwsweep::releases::catalogue::parse_product(Path::new("imported.toml"), &catalogue)
         .map_err(|e| Failure::Input(format!("the imported data does not fit scheme {}: {e}", request.scheme)))?;
+
     match &request.output {
         Some(path) => std::fs::write(path, catalogue).map_err(|e| Failure::Run(format!("{}: cannot write: {e}", path.display()))),
         None => {
@@ -968,14 +990,13 @@ fn import_releases(request: ImportRequest) -> Result<(), Failure> {
     }
 }
 
-/// Checks a profile folder the way the project checks its own: every file
-/// loads, ids are unique (also against the built-in profiles, which a
-/// folder profile would replace), and with --fixtures every profile has a
-/// recording that it identifies.
+/// Checks that every file in a profile folder loads and that its ids are
+/// unique. A profile with a built-in id replaces the built-in one, which is
+/// logged. With --fixtures, each profile must identify a recording named
+/// after its id and find a version in it.
 async fn check_profiles(dir: &Path, fixtures: Option<&Path>) -> Result<bool, Failure> {
     let checked = fwsweep::profiles::load_dir(dir).map_err(|e| Failure::Input(e.to_string()))?;
     let builtin = ProfileSet::builtin().map_err(|e| Failure::Input(format!("built-in profile: {e}")))?;
-    let mut problems = Vec::new();
     for profile in &checked.profiles {
         if let Some(existing) = builtin.profiles.iter().find(|p| p.id == profile.id) {
             tracing::info!(id = %profile.id, "replaces the built-in profile from {}", existing.path.display());
@@ -983,25 +1004,29 @@ async fn check_profiles(dir: &Path, fixtures: Option<&Path>) -> Result<bool, Fai
     }
     let mut combined = ProfileSet::builtin().map_err(|e| Failure::Input(e.to_string()))?;
     combined.add_dirs(&[dir.to_path_buf()], true).map_err(|e| Failure::Input(e.to_string()))?;
+
+    let mut problems = Vec::new();
     if let Some(fixtures) = fixtures {
+        let all_recordings: Vec<PathBuf> = std::fs::read_dir(fixtures)
+            .map_err(|e| Failure::Input(format!("{}: cannot list: {e}", fixtures.display())))?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|path| {
+                fwsweep::recording::is_recording(path)
+                    || fwsweep::recording::is_sip_recording(path)
+                    || fwsweep::redfish::server::is_mockup(path)
+            })
+            .collect();
         for profile in &checked.profiles {
-            let recordings: Vec<PathBuf> = std::fs::read_dir(fixtures)
-                .map_err(|e| Failure::Input(format!("{}: cannot list: {e}", fixtures.display())))?
-                .filter_map(|entry| entry.ok().map(|e| e.path()))
-                .filter(|path| {
-                    fwsweep::recording::is_recording(path)
-                        || fwsweep::recording::is_sip_recording(path)
-                        || fwsweep::redfish::server::is_mockup(path)
-                })
-                .filter(|path| {
-                    let stem = if path.is_dir() { path.file_name() } else { path.file_stem() }
-                        .map(|s| s.to_string_lossy().into_owned())
-                        .unwrap_or_default();
-                    stem == profile.id || stem.strip_prefix(&profile.id).is_some_and(|rest| rest.starts_with('-') && rest[1..].chars().all(|c| c.is_ascii_digit()))
-                })
-                .collect();
+            let recordings: Vec<PathBuf> =
+                all_recordings.iter().filter(|path| is_fixture_of(path, &profile.id)).cloned().collect();
             if recordings.is_empty() {
-                problems.push(format!("{}: profile {} has no recording {}/{}.snmprec", profile.path.display(), profile.id, fixtures.display(), profile.id));
+                problems.push(format!(
+                    "{}: profile {} has no recording {}/{}.snmprec",
+                    profile.path.display(),
+                    profile.id,
+                    fixtures.display(),
+                    profile.id
+                ));
                 continue;
             }
             let devices = fwsweep::offline::identify_files(&combined, &recordings, "default", "default").await;
@@ -1019,12 +1044,30 @@ async fn check_profiles(dir: &Path, fixtures: Option<&Path>) -> Result<bool, Fai
             }
         }
     }
+
     let mut stdout = std::io::stdout().lock();
     for problem in &problems {
         let _ = writeln!(stdout, "{problem}");
     }
     let _ = writeln!(stdout, "{} profiles checked, {} problems", checked.profiles.len(), problems.len());
-    if problems.is_empty() { Ok(false) } else { Err(Failure::Input(format!("{} problems in {}", problems.len(), dir.display()))) }
+    if !problems.is_empty() {
+        return Err(Failure::Input(format!("{} problems in {}", problems.len(), dir.display())));
+    }
+    Ok(false)
+}
+
+/// Returns whether a recording or mockup folder is named after the profile
+/// `id`, as `<id>` or `<id>-<digits>` plus the file extension.
+fn is_fixture_of(path: &Path, id: &str) -> bool {
+    let name = if path.is_dir() { path.file_name() } else { path.file_stem() };
+    let stem = name.map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    if stem == id {
+        return true;
+    }
+    match stem.strip_prefix(id).and_then(|rest| rest.strip_prefix('-')) {
+        Some(number) => number.chars().all(|c| c.is_ascii_digit()),
+        None => false,
+    }
 }
 
 /// Parses 500ms, 2s, 1m or a bare number of seconds.

@@ -10,23 +10,26 @@ use crate::recording::parse_snmprec;
 use crate::simulate::{ServedRecording, SimulatorConfig};
 use crate::targets::{Host, Target};
 
-/// Where the demo network lives; away from `simulate`'s default so both can run.
+/// First address of the demo network. It differs from the `simulate` default
+/// (127.77.0.1), so both can run at once.
 pub const DEMO_FIRST_ADDRESS: Ipv4Addr = Ipv4Addr::new(127, 78, 0, 1);
+/// UDP port of the demo's SNMP agents.
 pub const DEMO_PORT: u16 = 16161;
-/// The port of the demo phones' SIP service.
+/// UDP and TCP port of the demo phones' SIP service.
 pub const DEMO_SIP_PORT: u16 = 15060;
-/// The HTTPS port of the demo's Redfish services.
+/// HTTPS port of the demo's Redfish services.
 pub const DEMO_HTTPS_PORT: u16 = 16443;
-/// The user the demo's Redfish services accept; the password is the
+/// User name that the demo's Redfish services accept. The password is the
 /// simulator's fixed, public one.
 pub const DEMO_REDFISH_USER: &str = "admin";
-/// The community the demo agents answer.
+/// Community string that the demo agents accept.
 pub const DEMO_COMMUNITY: &str = "public";
 
-/// One device of the demo network: which recording plays it and where it
-/// belongs. `recording` is `silent` for an address that never answers,
-/// `redfish:NAME` for a BMC served from `fixtures/redfish/NAME`, and
-/// `sip:FILE` for a phone answering SIP from `fixtures/sip/FILE`.
+/// One device of the demo network, with the recording that plays it and the
+/// tenant and site it belongs to. `recording` is a file in `fixtures/snmp`,
+/// `silent` for an address that never responds, `redfish:NAME` for a BMC
+/// served from `fixtures/redfish/NAME`, or `sip:FILE` for a phone that
+/// responds to SIP from `fixtures/sip/FILE`.
 #[derive(Debug, Clone)]
 pub struct DemoDevice {
     pub recording: String,
@@ -36,7 +39,8 @@ pub struct DemoDevice {
     pub credentials: Vec<String>,
 }
 
-/// The demo network: recordings to serve, the targets and credentials to sweep them with.
+/// Demo network, with the recordings, mockups and phones to serve and the
+/// devices from which targets and credentials are built.
 pub struct DemoNetwork {
     pub config: SimulatorConfig,
     pub recordings: Vec<ServedRecording>,
@@ -74,9 +78,11 @@ pub fn network() -> Result<DemoNetwork, DemoError> {
         });
     }
 
-    // Devices are served one address each, in table order: SNMP agents,
-    // then silent addresses, then Redfish services, then phones.
+    // The simulator gives each device one address, first to the SNMP agents,
+    // then silent addresses, Redfish services and phones. The stable sort
+    // keeps table order within each group, so `targets` can derive addresses.
     devices.sort_by_key(|d| (d.recording.starts_with("sip:"), d.recording.starts_with("redfish:"), d.recording == "silent"));
+
     let mut phones = Vec::new();
     for device in devices.iter().filter(|d| d.recording.starts_with("sip:")) {
         let name = &device.recording["sip:".len()..];
@@ -84,10 +90,11 @@ pub fn network() -> Result<DemoNetwork, DemoError> {
         let (_, text) = crate::embedded::DEMO_PHONES
             .iter()
             .find(|(embedded, _)| *embedded == path)
-            .ok_or_else(|| DemoError(format!("network.csv names {path}, which is missing")))?;
-        let answer = crate::sip::message::Response::parse(text).map_err(|e| DemoError(format!("{path}: {e}")))?;
-        phones.push(crate::simulate::SipPhone { name: name.to_string(), response: answer });
+            .ok_or_else(|| DemoError(format!("network.csv names {path}, which is not found")))?;
+        let response = crate::sip::message::Response::parse(text).map_err(|e| DemoError(format!("{path}: {e}")))?;
+        phones.push(crate::simulate::SipPhone { name: name.to_string(), response });
     }
+
     let mut mockups = Vec::new();
     for device in devices.iter().filter(|d| d.recording.starts_with("redfish:")) {
         let name = &device.recording["redfish:".len()..];
@@ -98,11 +105,12 @@ pub fn network() -> Result<DemoNetwork, DemoError> {
         let mockup = crate::redfish::server::mockup_from_files(name, files).map_err(DemoError)?;
         mockups.push(Arc::new(mockup));
     }
+
     let mut recordings = Vec::new();
     for device in devices.iter().filter(|d| d.recording != "silent" && !d.recording.contains(':')) {
         let text = recordings_by_name
             .get(&device.recording)
-            .ok_or_else(|| DemoError(format!("network.csv names {}, which fixtures/snmp lacks", device.recording)))?;
+            .ok_or_else(|| DemoError(format!("network.csv names {}, which is not found in fixtures/snmp", device.recording)))?;
         let parsed = parse_snmprec(text);
         if let Some((line, message)) = parsed.problems.first() {
             return Err(DemoError(format!("fixtures/snmp/{}:{line}: {message}", device.recording)));
@@ -110,6 +118,7 @@ pub fn network() -> Result<DemoNetwork, DemoError> {
         let varbinds = parsed.varbinds;
         recordings.push(ServedRecording { name: device.recording.clone(), varbinds: Arc::new(varbinds) });
     }
+
     let silent = devices.iter().filter(|d| d.recording == "silent").count();
     Ok(DemoNetwork {
         config: SimulatorConfig {
@@ -156,9 +165,9 @@ impl DemoNetwork {
             .collect()
     }
 
-    /// One community and one BMC login per tenant, as an MSP keeps them, plus
-    /// a retired community of acme's that one demo device still lists, to
-    /// show `auth-failed`. The BMC logins pin the simulator's certificate.
+    /// Builds one community and one BMC login per tenant, as an MSP keeps them.
+    /// Adds a retired community of tenant acme that one demo device still lists,
+    /// so the report shows `auth-failed`. The BMC logins pin `certificate_fingerprint`.
     pub fn credentials(&self, certificate_fingerprint: Option<&str>) -> Credentials {
         let mut tenants: Vec<String> = self.devices.iter().map(|d| d.tenant.clone()).collect();
         tenants.sort();

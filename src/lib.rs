@@ -1,9 +1,9 @@
 //! fwsweep: a firmware scanner for the network devices of many customers.
 //!
-//! Stages, each in its own module: [`targets`] (what to scan),
-//! [`collect`] (what devices answer), [`identify`] (vendor profiles),
-//! [`assess`] (verdicts), [`report`] (table, CSV, JSON); [`engine`] runs a
-//! sweep, [`simulate`] serves recordings as live agents.
+//! Each stage of a sweep has its own module. [`targets`] expands what to
+//! scan, [`collect`] reads values from devices, [`identify`] matches vendor
+//! profiles, [`assess`] sets verdicts and [`report`] writes the table, CSV or
+//! JSON. [`engine`] runs a sweep, and [`simulate`] serves recordings as live agents.
 
 pub mod assess;
 pub mod collect;

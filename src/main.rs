@@ -1,6 +1,7 @@
-//! The `fwsweep` command: parses arguments, runs a subcommand, and maps
-//! errors to exit codes (0 done, 1 findings at or above --fail-on, 2 usage
-//! or input error, 3 the sweep could not run).
+//! Entry point of the `fwsweep` command. It parses arguments, runs a
+//! subcommand and maps the result to an exit code: 0 done, 1 findings at or
+//! above --fail-on or unread targets with --strict, 2 usage or input error,
+//! 3 the sweep could not run.
 
 mod cli;
 

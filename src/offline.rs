@@ -1,4 +1,4 @@
-//! `fwsweep identify`: profile matching and extraction on saved recordings.
+//! Profile matching and extraction on saved recordings, for `fwsweep identify`.
 
 use std::path::{Path, PathBuf};
 
@@ -8,7 +8,7 @@ use crate::identify::{Identity, identify};
 use crate::profiles::ProfileSet;
 use crate::recording;
 
-/// Identifies each recording; a file that cannot be read still gets a row,
+/// Identifies each recording. A file that cannot be read still gets a row,
 /// with status `not-scanned` and the error as its reason.
 pub async fn identify_files(profiles: &ProfileSet, paths: &[PathBuf], tenant: &str, site: &str) -> Vec<Device> {
     let mut devices = Vec::with_capacity(paths.len());
@@ -52,8 +52,8 @@ async fn identify_file(profiles: &ProfileSet, path: &Path, tenant: &str, site: &
     device
 }
 
-/// Identifies a Redfish mockup folder with the crawl a live scan runs
-/// (without `$expand`, which a folder cannot answer).
+/// Identifies a Redfish mockup folder with the same crawl as a live scan,
+/// but without `$expand`, which a folder cannot serve.
 async fn identify_mockup(mut device: Device, path: &Path, profiles: &ProfileSet) -> Device {
     let mockup = match crate::redfish::server::load_mockup(path) {
         Ok(mockup) => mockup,
@@ -89,7 +89,8 @@ fn identify_sip(mut device: Device, path: &Path, profiles: &ProfileSet) -> Devic
     device
 }
 
-/// Copies what identification learned into a result row.
+/// Copies an identification result into a device row. An `ok` device becomes
+/// `partial` when some of its requests failed.
 pub fn apply_identity(device: &mut Device, identity: Identity, failures: &[String]) {
     device.status = identity.status.unwrap_or(Status::Unidentified);
     device.reason = identity.reason;
