@@ -1,5 +1,5 @@
-//! The command line: bad input is named and loses no target, device strings
-//! are escaped, exit codes follow the contract.
+//! Command-line tests: errors name the invalid input and drop no target,
+//! device strings are escaped, and exit codes follow the contract.
 
 mod common;
 
@@ -68,7 +68,8 @@ fn inventory_problems_become_not_scanned_rows() {
 
 #[test]
 fn strict_fails_on_unread_targets() {
-    // Nothing listens on this loopback address, so the kernel refuses it.
+    // Nothing listens on this loopback address, so the kernel rejects every
+    // request with ICMP port unreachable.
     let base = ["scan", "127.93.9.9", "--snmp-port", "1161", "--timeout", "200ms", "--format", "json"];
     assert_eq!(fwsweep(&base).status.code(), Some(0), "without --strict an unread target is only a row");
     let strict = [&base[..], &["--strict"]].concat();
@@ -78,11 +79,12 @@ fn strict_fails_on_unread_targets() {
 #[test]
 fn inventory_without_target_column_is_input_error() {
     let dir = tempfile::tempdir().unwrap();
-    let inventory = write(&dir, "inventory.csv", "tenant,site,address\nacme,hq,192.0.2.1\n");
+    let inventory = write(&dir, "inventory.csv", "tenant,site,address\nacme,hq,127.94.0.1\n");
     let output = fwsweep(&["scan", "--inventory", &inventory]);
     assert_eq!(output.status.code(), Some(2));
     let message = String::from_utf8_lossy(&output.stderr);
-    assert!(message.contains("inventory.csv") && message.contains("\"target\""), "{message}");
+    assert!(message.contains("inventory.csv"), "{message}");
+    assert!(message.contains("\"target\""), "{message}");
 }
 
 #[test]
@@ -93,7 +95,7 @@ fn inline_secret_is_rejected_with_line() {
         "credentials.toml",
         "# lab\n[[snmp]]\nname = \"lab\"\ntenants = [\"lab\"]\nversion = \"2c\"\ncommunity = \"Sup3rS3cret\"\n",
     );
-    let output = fwsweep(&["scan", "192.0.2.1", "--credentials", &credentials]);
+    let output = fwsweep(&["scan", "127.94.0.1", "--credentials", &credentials]);
     assert_eq!(output.status.code(), Some(2));
     let message = String::from_utf8_lossy(&output.stderr);
     assert!(message.contains("credentials.toml:2:"), "{message}");
@@ -117,7 +119,8 @@ fn target_file_bad_line_is_named() {
 
 #[test]
 fn exclude_and_bad_target_argument() {
-    let output = fwsweep(&["scan", "192.0.2.0/30", "--exclude", "192.0.2.1-2", "--format", "json", "--timeout", "100ms"]);
+    // Loopback, so that a broken exclusion still sends nothing off this host.
+    let output = fwsweep(&["scan", "127.94.0.0/30", "--exclude", "127.94.0.1-2", "--format", "json", "--timeout", "100ms"]);
     assert_eq!(json_of(&output)["devices"].as_array().unwrap().len(), 0);
     let output = fwsweep(&["scan", "192.0.2.999"]);
     assert_eq!(output.status.code(), Some(2));
@@ -163,7 +166,7 @@ fn fail_on_sets_exit_status() {
 }
 
 #[test]
-fn identify_keeps_a_row_for_unreadable_files() {
+fn identify_keeps_unreadable_file_rows() {
     let dir = recordings_dir(&[("switch.snmprec", SWITCH), ("broken.snmprec", "no pipes here\n"), ("notes.txt", "x")]);
     let notes = dir.path().join("notes.txt");
     let output = fwsweep(&["identify", "--format", "json", dir.path().to_str().unwrap(), notes.to_str().unwrap()]);
@@ -192,8 +195,10 @@ fn invalid_profile_names_file_and_line() {
     assert!(message.contains("bad.toml:6: match.sys_descr: invalid regex"), "{message}");
 
     write(&dir, "bad.toml", "id = \"bad\"\nvendor = \"Acme\"\nclass = \"switch\"\ncolour = \"red\"\n[match]\nsys_descr = ['x']\n");
-    let message = String::from_utf8_lossy(&fwsweep(&["profiles", "list", "--profiles", dir.path().to_str().unwrap()]).stderr).into_owned();
-    assert!(message.contains("bad.toml:4") && message.contains("colour"), "{message}");
+    let output = fwsweep(&["profiles", "list", "--profiles", dir.path().to_str().unwrap()]);
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(message.contains("bad.toml:4"), "{message}");
+    assert!(message.contains("colour"), "{message}");
 }
 
 #[test]

@@ -1,7 +1,6 @@
-//! Agreement with the shared corpus of real device recordings: `identify`
-//! over every recording must reproduce the corpus's expected `version`
-//! (counted by the shared script, `conformance.py`) and its `hardware`
-//! (our `model`).
+//! Agreement with the corpus of real device recordings. `identify` over every
+//! recording must reproduce the corpus's expected `version`, counted by the
+//! corpus script `conformance.py`, and its `hardware`, which fwsweep calls `model`.
 
 mod common;
 
@@ -9,28 +8,27 @@ use std::process::Command;
 
 use common::*;
 
-/// The share of corpus rows whose version must agree. The two disputed
-/// rows below are the only disagreements when this was set.
+/// Minimum share of corpus rows whose version must agree. The two disputed
+/// rows below were the only disagreements when this was set.
 const MIN_AGREEMENT: f64 = 0.95;
 
-/// Rows where the corpus's expected value is, in our reading, not what a
-/// firmware scanner should report; fwsweep reports the device's own value
-/// and the row counts as a disagreement.
-/// (recording, corpus expects, fwsweep reports, why)
+/// Rows whose expected value is, in our reading, not what a firmware scanner
+/// should report. fwsweep reports the device's own value, so each row counts as
+/// a disagreement. Tuples are (recording, corpus expects, fwsweep reports, reason).
 pub const DISPUTED: &[(&str, &str, &str, &str)] = &[
     (
         "ascom_ipbs3.snmprec",
         "IPBS3[12.0.11], Bootcode[12.0.11]",
         "12.0.11 (firmware and boot code components)",
-        "the expected value is a sysDescr fragment with labels; its version-like parts are \
-         glued to the labels, so no bare version can agree",
+        "the expected value is a sysDescr fragment whose version-like parts are glued to \
+         their labels, so no bare version can agree",
     ),
     (
         "supermicro-bmc_x10slehf.snmprec",
         "3.88.",
         "3.88",
-        "the trailing dot is an artefact of joining three INTEGER parts when the agent \
-         sends only two; the firmware is 3.88",
+        "the trailing dot comes from joining three INTEGER parts when the agent sends \
+         only two, and the firmware is 3.88",
     ),
 ];
 
@@ -52,8 +50,8 @@ fn corpus_version_agreement() {
         .expect("python3 runs");
     let report = String::from_utf8_lossy(&output.stdout);
     println!("{report}");
-    for (recording, expected, reported, why) in DISPUTED {
-        println!("disputed: {recording}: corpus {expected:?}, fwsweep {reported:?}: {why}");
+    for (recording, expected, reported, reason) in DISPUTED {
+        println!("disputed: {recording}: corpus {expected:?}, fwsweep {reported:?}: {reason}");
     }
     assert!(
         output.status.success(),
@@ -62,13 +60,13 @@ fn corpus_version_agreement() {
     );
 }
 
-/// The share of corpus rows whose model must agree with `hardware`: 60 of
-/// 69 agree; every other row is in `MODEL_DISPUTED`, and the test fails on
-/// any mismatch that is not.
+/// Minimum share of corpus rows whose model must agree with `hardware`. When
+/// this was set, 60 of 69 rows agreed and the other 9 are in `MODEL_DISPUTED`.
+/// The test also fails on any mismatch that is not listed there.
 const MIN_MODEL_AGREEMENT: f64 = 0.85;
 
-/// Rows whose expected `hardware` is not a model in our reading.
-/// (recording, corpus expects, why)
+/// Rows whose expected `hardware` is not a model in our reading, as
+/// (recording, corpus expects, reason).
 pub const MODEL_DISPUTED: &[(&str, &str, &str)] = &[
     (
         "ucos_cucm.snmprec",
@@ -78,17 +76,17 @@ pub const MODEL_DISPUTED: &[(&str, &str, &str)] = &[
     (
         "opnsense.snmprec",
         "amd64",
-        "the CPU architecture from sysDescr; the recording names no hardware model",
+        "the CPU architecture from sysDescr, and the recording names no hardware model",
     ),
     (
         "opnsense_1.snmprec",
         "amd64/OpenSSL",
-        "the architecture and crypto library from the version string; no hardware model is present",
+        "the architecture and crypto library from the version string, and no hardware model is present",
     ),
     (
         "pfsense.snmprec",
         "amd64",
-        "the CPU architecture from sysDescr; no hardware model is present",
+        "the CPU architecture from sysDescr, and no hardware model is present",
     ),
     (
         "truenas.snmprec",
@@ -98,30 +96,31 @@ pub const MODEL_DISPUTED: &[(&str, &str, &str)] = &[
     (
         "apc.snmprec",
         "Web/SNMP Management Card",
-        "the product family label at the start of every APC card's sysDescr; its model field \
-         MN: says NBRK0200, which fwsweep reports",
+        "the product family label at the start of every APC card's sysDescr, while its model \
+         field MN: contains NBRK0200, which fwsweep reports",
     ),
     (
         "jetdirect_m130nw.snmprec",
         "LaserJet MFP M129-M134",
-        "the driver series in the IEEE 1284 MDL field; the same device ID, hrDeviceDescr and \
-         sysDescr all name the model LaserJet MFP M130nw",
+        "the driver series in the IEEE 1284 MDL field, while the same device ID, hrDeviceDescr \
+         and sysDescr all name the model LaserJet MFP M130nw",
     ),
     (
         "yunshan_s5735-v2.snmprec",
         "S5700",
-        "the product line in hwProductName and in the release name (S5700 V600R022C01SPC500); the \
-         main board names the model S5735-L24P4XE-A-V2",
+        "the product line in hwProductName and in the release name (S5700 V600R022C01SPC500), \
+         while the main board names the model S5735-L24P4XE-A-V2",
     ),
     (
         "ironware.snmprec",
         "NetIron CER 2024F4X",
-        "derived from the sysObjectID's MIB name; the device's entPhysicalModelName spells the \
-         model NetIron CER 2024F-4X, as fwsweep reports it",
+        "derived from the sysObjectID's MIB name, while the device's entPhysicalModelName spells \
+         the model NetIron CER 2024F-4X, as fwsweep reports it",
     ),
 ];
 
-/// Normalises as the shared script does for fields other than version.
+/// Normalises a field value other than version the way `conformance.py` does:
+/// trims whitespace and quotes, lowercases, and drops a `v` before a digit.
 fn normalise(text: &str) -> String {
     let lower = text.trim().trim_matches(|c| c == '"' || c == '\'').to_lowercase();
     match lower.strip_prefix('v') {
@@ -130,10 +129,10 @@ fn normalise(text: &str) -> String {
     }
 }
 
-/// Counts agreement as the shared script does for fields other than
-/// version: equal after normalising, or one contains the other. The script
-/// looks the field up under the CSV column's name (`hardware`), which the
-/// JSON contract calls `model`, so the rule is applied here.
+/// Checks model agreement by the rule `conformance.py` uses for fields other than
+/// version: equal after normalising, or one contains the other. The script looks
+/// a field up by the CSV column name (`hardware`), but the JSON output calls it
+/// `model`, so this test applies the rule itself.
 #[test]
 fn corpus_model_agreement() {
     let Some(corpus) = corpus_or_skip() else { return };
@@ -144,6 +143,7 @@ fn corpus_model_agreement() {
     let headers = reader.headers().unwrap().clone();
     let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
     let (recording_column, hardware_column) = (column("recording"), column("hardware"));
+
     let mut agreed = 0;
     let mut total = 0;
     let mut mismatches = Vec::new();
@@ -162,10 +162,11 @@ fn corpus_model_agreement() {
             mismatches.push(format!("  {recording}: expected {:?}, got {model:?}", &record[hardware_column]));
         }
     }
+
     let share = agreed as f64 / total as f64;
     println!("model agreement {agreed}/{total} = {:.0}% (bar {:.0}%)", share * 100.0, MIN_MODEL_AGREEMENT * 100.0);
-    for (recording, expected, why) in MODEL_DISPUTED {
-        println!("disputed: {recording}: corpus {expected:?}: {why}");
+    for (recording, expected, reason) in MODEL_DISPUTED {
+        println!("disputed: {recording}: corpus {expected:?}: {reason}");
     }
     assert!(mismatches.is_empty(), "mismatches not listed in MODEL_DISPUTED:\n{}", mismatches.join("\n"));
     assert!(share >= MIN_MODEL_AGREEMENT, "model agreement {agreed}/{total} is below {MIN_MODEL_AGREEMENT}");

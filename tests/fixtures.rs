@@ -1,6 +1,6 @@
-//! Every vendor profile has a hand-made recording in `fixtures/snmp/` and
-//! expected values in `fixtures/expected/*.csv`; this test identifies each
-//! recording and compares.
+//! Hand-made fixtures. Every vendor profile has a recording in `fixtures/snmp/`,
+//! `fixtures/redfish/` or `fixtures/sip/` and expected values in
+//! `fixtures/expected/*.csv`, and the tests identify each recording and compare.
 
 mod common;
 
@@ -34,8 +34,8 @@ fn expected_rows() -> Vec<Expected> {
     rows
 }
 
-/// Compares one field; an empty expected cell means "not checked" for the
-/// optional fields.
+/// Records a mismatch when a field differs from its expected value. An empty
+/// expected cell means the field is not checked.
 fn check(mismatches: &mut Vec<String>, recording: &str, field: &str, expected: &str, got: &serde_json::Value) {
     if expected.is_empty() {
         return;
@@ -50,7 +50,7 @@ fn fixtures_match_expected_values() {
     let rows = expected_rows();
     assert!(!rows.is_empty(), "fixtures/expected/*.csv has no rows");
     // SNMP recordings live in fixtures/snmp, Redfish mockup folders in
-    // fixtures/redfish, saved SIP answers in fixtures/sip.
+    // fixtures/redfish, and saved SIP responses in fixtures/sip.
     let files: Vec<String> = rows
         .iter()
         .map(|row| {
@@ -113,7 +113,7 @@ fn every_profile_has_a_fixture() {
     let covered: BTreeSet<String> = expected_rows().into_iter().map(|row| row.profile).collect();
     let missing: Vec<&String> = listed.difference(&covered).collect();
     assert!(missing.is_empty(), "profiles without a fixture row: {missing:?}");
-    assert!(listed.len() >= 15, "at least 15 profiles ship; found {}", listed.len());
+    assert!(listed.len() >= 15, "expected at least 15 profiles, found {}", listed.len());
 }
 
 #[test]
@@ -130,12 +130,12 @@ fn every_fixture_is_listed() {
         .filter_map(|e| e.ok())
         .filter(|e| e.path().join("index.json").is_file())
         .map(|e| e.file_name().to_string_lossy().into_owned());
-    let answers = std::fs::read_dir(repository().join("fixtures/sip"))
+    let sip_responses = std::fs::read_dir(repository().join("fixtures/sip"))
         .unwrap()
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|name| name.ends_with(".sip"));
-    let on_disk: BTreeSet<String> = on_disk.into_iter().chain(mockups).chain(answers).collect();
+    let on_disk: BTreeSet<String> = on_disk.into_iter().chain(mockups).chain(sip_responses).collect();
     let unlisted: Vec<&String> = on_disk.difference(&listed).collect();
     assert!(unlisted.is_empty(), "fixtures without expected values: {unlisted:?}");
 }

@@ -13,7 +13,7 @@ use fwsweep::redfish::server::{self, Failure, RunningServer, ServerCertificate, 
 use serde_json::json;
 
 const USER: &str = "scanner";
-/// The BMC password of these tests; it reaches fwsweep only through the
+/// BMC password used by these tests. It reaches fwsweep only through the
 /// environment and must never appear in its output.
 const PASSWORD: &str = "bmc-test-passphrase-7f3a";
 
@@ -25,6 +25,7 @@ fn write_mockup(dir: &Path) {
         std::fs::create_dir_all(&folder).unwrap();
         std::fs::write(folder.join("index.json"), serde_json::to_vec_pretty(&value).unwrap()).unwrap();
     };
+
     write("", json!({
         "@odata.id": "/redfish/v1", "RedfishVersion": "1.11.0", "Vendor": "Acme",
         "Systems": {"@odata.id": "/redfish/v1/Systems"}, "Managers": {"@odata.id": "/redfish/v1/Managers"},
@@ -41,6 +42,7 @@ fn write_mockup(dir: &Path) {
     write("Chassis", json!({"@odata.id": "/redfish/v1/Chassis", "Members": []}));
     write("UpdateService", json!({"@odata.id": "/redfish/v1/UpdateService",
         "FirmwareInventory": {"@odata.id": "/redfish/v1/UpdateService/FirmwareInventory"}}));
+
     let items = [("Installed-BMC", "Integrated Remote Access Controller", "7.10.30.00"),
                  ("Installed-BIOS", "BIOS", "2.4.1"),
                  ("Installed-NIC", "Ethernet 25G 2P Adapter", "22.31.6"),
@@ -55,7 +57,8 @@ fn write_mockup(dir: &Path) {
     }
 }
 
-/// A BMC served from the test mockup, and the scan settings that reach it.
+/// BMC served from the test mockup, with its certificate and a folder for the
+/// scan's credentials and inventory files.
 struct Bmc {
     server: RunningServer,
     certificate: ServerCertificate,
@@ -78,7 +81,8 @@ fn options() -> ServerOptions {
 }
 
 impl Bmc {
-    /// Scans the BMC with a credentials file holding `set_extra` lines.
+    /// Scans the BMC with a credentials file whose Redfish set ends with the
+    /// `set_extra` lines.
     fn scan(&self, set_extra: &str, extra: &[&str]) -> std::process::Output {
         let credentials = self.dir.path().join("credentials.toml");
         let set = format!(
@@ -177,7 +181,8 @@ async fn failing_members_keep_the_others() {
     let device = device_of(&blocking(move || b.scan(&b.pinned(), &[])).await);
     assert_eq!(device["status"], "partial", "{device}");
     let reason = device["reason"].as_str().unwrap();
-    assert!(reason.contains("Installed-NIC: HTTP 500") && reason.contains("Previous-BIOS: invalid JSON"), "{reason}");
+    assert!(reason.contains("Installed-NIC: HTTP 500"), "{reason}");
+    assert!(reason.contains("Previous-BIOS: invalid JSON"), "{reason}");
     let names: Vec<String> = versions(&device).into_iter().map(|(n, _, _)| n).collect();
     assert!(names.contains(&"Integrated Remote Access Controller".to_string()), "{names:?}");
 }
@@ -211,7 +216,8 @@ async fn certificate_trust_modes() {
     assert!(device["reason"].as_str().unwrap().contains("not trusted"), "{device}");
     assert_eq!(bmc.server.stats.sessions_created.load(std::sync::atomic::Ordering::SeqCst), 0, "no credentials were sent");
 
-    // An inventory row marked insecure accepts the certificate, and says so.
+    // An inventory row marked insecure accepts the certificate, and the device
+    // row reports `"tls": "insecure"`.
     let address = bmc.server.address();
     std::fs::write(
         bmc.dir.path().join("inventory.csv"),
@@ -253,20 +259,22 @@ async fn wrong_password_and_basic_auth() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn legacy_tls_is_named() {
+async fn legacy_tls_peer_is_reported() {
     if !need(command_exists("openssl"), "the openssl command (a TLS 1.1-only peer)") {
         return;
     }
+
     let dir = tempfile::tempdir().unwrap();
     let (key, cert) = (dir.path().join("key.pem"), dir.path().join("cert.pem"));
-    let made = std::process::Command::new("openssl")
+    let keygen = std::process::Command::new("openssl")
         .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=old-bmc", "-days", "1", "-keyout"])
         .arg(&key)
         .arg("-out")
         .arg(&cert)
         .output()
         .unwrap();
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    assert!(keygen.status.success(), "{}", String::from_utf8_lossy(&keygen.stderr));
+
     let mut peer = std::process::Command::new("openssl")
         .args(["s_server", "-accept", "127.96.6.1:8443", "-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0", "-www", "-cert"])
         .arg(&cert)
@@ -277,6 +285,7 @@ async fn legacy_tls_is_named() {
         .spawn()
         .unwrap();
     tokio::time::sleep(Duration::from_millis(700)).await;
+
     let credentials = dir.path().join("credentials.toml");
     std::fs::write(&credentials, format!("[[redfish]]\nname = \"old\"\ntenants = [\"lab\"]\nuser = \"{USER}\"\npassword = \"env:LAB_BMC_PASSWORD\"\n")).unwrap();
     let output = blocking(move || {
@@ -290,6 +299,7 @@ async fn legacy_tls_is_named() {
     .await;
     let _ = peer.kill();
     let _ = peer.wait();
+
     let device = device_of(&output);
     assert_eq!(device["status"], "tls-legacy", "{device}");
     assert!(device["reason"].as_str().unwrap().contains("TLS 1.0 or 1.1"), "{device}");
@@ -306,9 +316,11 @@ async fn snmp_and_redfish_give_one_row() {
     let device = device_of(&output);
     assert_eq!(device["status"], "ok", "{device}");
     let protocols = device["protocols"].as_array().unwrap();
-    assert!(protocols.contains(&json!("snmp")) && protocols.contains(&json!("redfish")), "{device}");
+    assert!(protocols.contains(&json!("snmp")), "{device}");
+    assert!(protocols.contains(&json!("redfish")), "{device}");
     let sources: Vec<&str> = device["components"].as_array().unwrap().iter().map(|c| c["protocol"].as_str().unwrap()).collect();
-    assert!(sources.contains(&"snmp") && sources.contains(&"redfish"), "{sources:?}");
+    assert!(sources.contains(&"snmp"), "{sources:?}");
+    assert!(sources.contains(&"redfish"), "{sources:?}");
     assert_eq!(device["serial"], "ACM0001", "the server's own inventory leads");
 }
 
@@ -329,9 +341,9 @@ fn corpus_mockups_conform() {
         .unwrap();
     let report = String::from_utf8_lossy(&output.stdout);
     println!("{report}");
-    // The one miss: hpe-ilo5-xl675d item 27, whose version holds the control
-    // character U+0014; the expected file writes it as the text "<U+0014>",
-    // which no reported string can equal.
+    // The one expected miss is hpe-ilo5-xl675d item 27. Its version contains the
+    // control character U+0014, which the expected file writes as the text
+    // "<U+0014>", so no reported string can equal it.
     assert!(output.status.success(), "Redfish firmware agreement below 99%:\n{report}");
 }
 
@@ -406,26 +418,26 @@ async fn record_prints_certificate_fingerprint() {
     assert_eq!(bmc.server.stats.sessions_created.load(std::sync::atomic::Ordering::SeqCst), 0, "no login");
 }
 
-/// Inventory items where the corpus's expected value is not one a scanner
-/// can or should report. (mockup, name=version, why)
+/// Inventory items whose expected value in the corpus a scanner cannot or
+/// should not report, as (mockup, name=version, reason).
 const COMPONENTS_DISPUTED: &[(&str, &str, &str)] = &[
     (
         "hpe-ilo5-xl675d-gen10plus-a100",
         "27=0<U+0014>",
-        "the version holds the control character U+0014, which the expected file writes as the text \
-         <U+0014>; fwsweep reports the character itself",
+        "the version contains the control character U+0014, which the expected file writes as the text \
+         <U+0014>, but fwsweep reports the character itself",
     ),
     (
         "cisco-cimc-c225-m6s",
         "UCSC-GPU-T4-16-slot-3=",
-        "the item reports an empty Version; an item without a version is not reported as firmware",
+        "the item has an empty Version, and an item without a version is not reported as firmware",
     ),
 ];
 
 /// Every expected component (name and version), model and serial of the
 /// corpus mockups is reported, except the disputed items above.
 #[test]
-fn corpus_components_model_and_serial() {
+fn corpus_components_model_serial_reported() {
     let Some(corpus) = corpus_or_skip() else { return };
     let redfish = corpus.join("redfish");
     let devices = identify_by_recording(&redfish);
@@ -433,6 +445,7 @@ fn corpus_components_model_and_serial() {
     let headers = reader.headers().unwrap().clone();
     let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
     let (mockup, model, serial, components) = (column("mockup"), column("model"), column("serial"), column("components"));
+
     let mut problems = Vec::new();
     let mut found = 0;
     let mut expected_total = 0;
@@ -445,6 +458,7 @@ fn corpus_components_model_and_serial() {
                 problems.push(format!("{} {field}: expected {expected:?}, got {}", &record[mockup], device[field]));
             }
         }
+
         let reported: std::collections::BTreeSet<(String, String)> = device["components"]
             .as_array()
             .unwrap()
@@ -461,6 +475,7 @@ fn corpus_components_model_and_serial() {
             }
         }
     }
+
     println!("components found {found}/{expected_total}; disputed: {}", COMPONENTS_DISPUTED.len());
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

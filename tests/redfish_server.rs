@@ -29,9 +29,9 @@ fn write_resource(dir: &Path, relative: &str, body: Value) {
     std::fs::write(folder.join("index.json"), serde_json::to_vec_pretty(&body).unwrap()).expect("write index.json");
 }
 
-/// Writes a small BMC mockup: one system with a BIOS resource stored in lower case (as
-/// iLO does), a five-member firmware inventory, a manager whose Id needs
-/// percent-encoding, and a stored error body.
+/// Writes a small BMC mockup and returns its folder. The mockup has one system with
+/// a BIOS resource stored in lower case (as iLO does), a five-member firmware
+/// inventory, a manager whose Id needs percent-encoding, and a stored error body.
 fn small_mockup() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path();
@@ -301,7 +301,7 @@ async fn expand_inlines_members() {
 }
 
 #[tokio::test]
-async fn expand_disabled() {
+async fn expand_disabled_keeps_links() {
     let peer = start(7, |options| options.expand = false).await;
     let client = client();
 
@@ -423,7 +423,7 @@ async fn methods_not_allowed() {
 }
 
 #[tokio::test]
-async fn failure_hooks() {
+async fn failure_hooks_apply_per_path() {
     let peer = start(13, |options| {
         options.failures = vec![
             ("/redfish/v1/Systems/1".to_string(), Failure::Status(500)),
@@ -455,7 +455,7 @@ async fn failure_hooks() {
     let (status, slow) = get_json(get("/redfish/v1/UpdateService/FirmwareInventory/BMC")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(slow["Version"], "1.0");
-    assert!(started.elapsed() >= Duration::from_millis(300), "answered after {:?}", started.elapsed());
+    assert!(started.elapsed() >= Duration::from_millis(300), "responded after {:?}", started.elapsed());
 
     // Credentials are still checked before a fault applies.
     let anonymous = client.get(peer.url("/redfish/v1/Systems/1")).send().await.unwrap();
@@ -471,8 +471,9 @@ async fn latency_delays_every_response() {
         let started = Instant::now();
         let response = client.get(peer.url(path)).send().await.unwrap();
         let elapsed = started.elapsed();
-        assert!(response.status() == StatusCode::OK || response.status() == StatusCode::UNAUTHORIZED);
-        assert!(elapsed >= Duration::from_millis(250), "{path} answered after {elapsed:?}");
+        let status = response.status();
+        assert!(status == StatusCode::OK || status == StatusCode::UNAUTHORIZED, "{path}: {status}");
+        assert!(elapsed >= Duration::from_millis(250), "{path} responded after {elapsed:?}");
     }
 }
 
@@ -487,7 +488,8 @@ async fn certificate_fingerprint_and_san() {
     assert_eq!(served, peer.certificate.der.as_slice());
     assert_eq!(sha256_fingerprint(served), peer.certificate.fingerprint);
     assert_eq!(peer.certificate.fingerprint.len(), 95);
-    assert!(peer.certificate.fingerprint.chars().all(|c| c == ':' || c.is_ascii_hexdigit() && !c.is_ascii_lowercase()));
+    let fingerprint = &peer.certificate.fingerprint;
+    assert!(fingerprint.chars().all(|c| c == ':' || (c.is_ascii_hexdigit() && !c.is_ascii_lowercase())), "{fingerprint}");
 
     // Trusting the certificate itself verifies the IP SAN for the address.
     let trusted = reqwest::Certificate::from_der(&peer.certificate.der).unwrap();
@@ -550,7 +552,7 @@ fn load_mockup_errors_name_file() {
 }
 
 #[test]
-fn load_mockup_case_duplicate() {
+fn load_mockup_rejects_case_duplicates() {
     let dir = small_mockup();
     write_resource(dir.path(), "Systems/1/Bios", json!({"Id": "Bios"}));
     let error = load_mockup(dir.path()).expect_err("folders differing in case are rejected");
@@ -558,7 +560,7 @@ fn load_mockup_case_duplicate() {
 }
 
 #[test]
-fn load_mockup_keys() {
+fn load_mockup_keys_by_uri() {
     let dir = small_mockup();
     let mockup: Mockup = load_mockup(dir.path()).unwrap();
     assert_eq!(mockup.len(), 14);
@@ -572,18 +574,19 @@ fn load_mockup_keys() {
 fn expected_component_count(corpus: &Path, mockup: &str) -> usize {
     let mut reader = csv::Reader::from_path(corpus.join("expected.csv")).expect("expected.csv opens");
     let headers = reader.headers().unwrap().clone();
-    let column = headers.iter().position(|h| h == "component_count").expect("component_count column");
+    let mockup_column = headers.iter().position(|h| h == "mockup").expect("mockup column");
+    let count_column = headers.iter().position(|h| h == "component_count").expect("component_count column");
     for record in reader.records() {
         let record = record.unwrap();
-        if &record[0] == mockup {
-            return record[column].parse().expect("component_count is a number");
+        if &record[mockup_column] == mockup {
+            return record[count_column].parse().expect("component_count is a number");
         }
     }
     panic!("expected.csv has no row for {mockup}");
 }
 
 #[tokio::test]
-async fn corpus_ilo5_mockup() {
+async fn corpus_ilo5_mockup_served() {
     let corpus = common::corpus().map(|path| path.join("redfish"));
     let name = "hpe-ilo5-dl325-gen10plus";
     if !common::need(corpus.as_ref().is_some_and(|c| c.join(name).is_dir()), "the Redfish mockup corpus") {
@@ -599,7 +602,7 @@ async fn corpus_ilo5_mockup() {
     let get = |path: &str| client.get(format!("https://{}{path}", server.address())).basic_auth(USER, Some(PASSWORD));
 
     // Every stored resource returns 200 at the URI its folder spells, except
-    // captured sessions: the server lists only the sessions it opened.
+    // captured sessions, because the server serves only the sessions it opened.
     let mut uris: Vec<&str> = mockup.uris().collect();
     uris.sort_unstable();
     let captured_session = |uri: &str| uri.to_lowercase().starts_with("/redfish/v1/sessionservice/sessions/");

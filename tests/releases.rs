@@ -35,9 +35,9 @@ fn device_at(version: &str, name: &str) -> String {
     SWITCH.replace("Version 15.2(7)E3", &format!("Version {version}")).replace("15.2(7)E3", version).replace("test-sw1", name)
 }
 
-/// Identifies switches at several versions against the test catalogue, as
-/// of 2026-12-04 unless `extra` says otherwise; returns stdout as JSON when
-/// it is JSON.
+/// Identifies five switches at different versions against the test catalogue,
+/// as of 2026-12-04 unless `extra` sets `--as-of`. Returns stdout parsed as JSON
+/// (`Null` when it is not JSON) together with the raw output.
 fn assess(extra: &[&str], baselines: Option<&str>) -> (serde_json::Value, std::process::Output) {
     let recordings = recordings_dir(&[
         ("current.snmprec", &device_at("15.2(7)E10", "current")),
@@ -46,12 +46,14 @@ fn assess(extra: &[&str], baselines: Option<&str>) -> (serde_json::Value, std::p
         ("eol.snmprec", &device_at("12.2(55)SE12", "eol")),
         ("unknown-train.snmprec", &device_at("15.0(2)EX5", "unknown-train")),
     ]);
+
     let releases = tempfile::tempdir().unwrap();
     std::fs::write(releases.path().join("cisco-ios.toml"), CATALOGUE).unwrap();
     let baseline_file = releases.path().join("baselines.csv");
     if let Some(text) = baselines {
         std::fs::write(&baseline_file, text).unwrap();
     }
+
     let mut args = vec!["identify", "--tenant", "acme"];
     if !extra.contains(&"--as-of") {
         args.extend(["--as-of", "2026-12-04"]);
@@ -68,6 +70,7 @@ fn assess(extra: &[&str], baselines: Option<&str>) -> (serde_json::Value, std::p
     args.extend_from_slice(extra);
     let folder = recordings.path().to_str().unwrap().to_string();
     args.push(&folder);
+
     let output = fwsweep(&args);
     let document = serde_json::from_slice(&output.stdout).unwrap_or(serde_json::Value::Null);
     (document, output)
@@ -146,7 +149,8 @@ fn invalid_catalogue_names_file() {
     let output = fwsweep(&["identify", "--releases", releases.path().to_str().unwrap(), dir.path().to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
     let message = String::from_utf8_lossy(&output.stderr);
-    assert!(message.contains("broken.toml") && message.contains("\"15.2.7\" is not a cisco-ios version"), "{message}");
+    assert!(message.contains("broken.toml"), "{message}");
+    assert!(message.contains("\"15.2.7\" is not a cisco-ios version"), "{message}");
 }
 
 #[test]
@@ -166,12 +170,14 @@ fn import_reads_endoflife_shapes() {
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     let listed = fwsweep(&["releases", "list", "--releases", dir.path().to_str().unwrap()]);
     let text = String::from_utf8_lossy(&listed.stdout);
-    assert!(text.lines().any(|l| l.starts_with("fortios") && l.contains("checked 2026-12-01") && l.contains(" 2 trains")), "{text}");
+    let line = text.lines().find(|l| l.starts_with("fortios")).unwrap_or_else(|| panic!("no fortios line:\n{text}"));
+    assert!(line.contains("checked 2026-12-01"), "{text}");
+    assert!(line.contains(" 2 trains"), "{text}");
 
     let wrong_scheme = fwsweep(&[
         "releases", "import", cycle_list.to_str().unwrap(), "--product", "fortios", "--vendor", "Fortinet", "--scheme", "junos",
     ]);
-    assert_eq!(wrong_scheme.status.code(), Some(2), "7.2.11 is no Junos version");
+    assert_eq!(wrong_scheme.status.code(), Some(2), "7.2.11 is not a Junos version");
 
     let Some(corpus) = corpus() else { return };
     let page = corpus.join("../release-data/endoflife.date/products/cisco-ios-xe.md");
@@ -200,7 +206,7 @@ fn profiles_check_finds_missing_fixture() {
 }
 
 #[test]
-fn unreadable_baseline_is_input_error() {
+fn invalid_baseline_is_input_error() {
     let (_, output) = assess(&[], Some("tenant,product,minimum,target\nacme,cisco-ios,banana,\n"));
     assert_eq!(output.status.code(), Some(2));
     let message = String::from_utf8_lossy(&output.stderr);

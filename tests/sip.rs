@@ -1,5 +1,5 @@
-//! Phones over SIP: the simulator answers OPTIONS from saved answers, and
-//! test sockets play phones that stay silent or answer garbage.
+//! Phones over SIP. The simulator replies to OPTIONS with saved responses, and
+//! test sockets act as phones that stay silent or reply with garbage.
 
 mod common;
 
@@ -17,7 +17,7 @@ class = "phone"
 user_agent = ['^Acme (?P<model>AP-\d+) (?P<version>\d+(?:\.\d+)+)$']
 "#;
 
-const ANSWER: &str = "SIP/2.0 200 OK\r\n\
+const RESPONSE: &str = "SIP/2.0 200 OK\r\n\
 Via: SIP/2.0/UDP 192.0.2.50:5060;branch=z9hG4bK-recorded\r\n\
 From: <sip:probe@192.0.2.50>;tag=recorded\r\n\
 To: <sip:192.0.2.61>;tag=77\r\n\
@@ -37,9 +37,9 @@ fn device_of(output: &std::process::Output) -> serde_json::Value {
 }
 
 #[test]
-fn identify_reads_saved_answer() {
+fn identify_reads_saved_response() {
     let profiles = profiles_dir();
-    let dir = recordings_dir(&[("deskphone.sip", ANSWER), ("garbage.sip", "HTTP/1.1 200 OK\r\n\r\n")]);
+    let dir = recordings_dir(&[("deskphone.sip", RESPONSE), ("garbage.sip", "HTTP/1.1 200 OK\r\n\r\n")]);
     let output = fwsweep(&["identify", "--profiles", profiles.path().to_str().unwrap(), "--format", "json", dir.path().to_str().unwrap()]);
     let devices = json_of(&output)["devices"].as_array().unwrap().clone();
     let phone = devices.iter().find(|d| d["recording"] == "deskphone.sip").unwrap();
@@ -57,7 +57,7 @@ fn identify_reads_saved_answer() {
 #[test]
 fn scan_finds_simulated_phone() {
     let profiles = profiles_dir();
-    let dir = recordings_dir(&[("deskphone.sip", ANSWER)]);
+    let dir = recordings_dir(&[("deskphone.sip", RESPONSE)]);
     let simulation = Simulation::start(dir.path(), "127.98.0.1", 1161, &["--sip-port", "15062"]);
     let address = simulation.address_of("deskphone.sip");
     let output = fwsweep(&["scan", address, "--protocols", "sip", "--sip-port", "15062", "--profiles", profiles.path().to_str().unwrap(), "--format", "json"]);
@@ -68,8 +68,8 @@ fn scan_finds_simulated_phone() {
 }
 
 #[test]
-fn unknown_agent_is_unidentified_with_the_agent() {
-    let dir = recordings_dir(&[("other.sip", &ANSWER.replace("Acme AP-460 3.14.2.7", "Nobody Phone 1.0"))]);
+fn unknown_user_agent_is_unidentified() {
+    let dir = recordings_dir(&[("other.sip", &RESPONSE.replace("Acme AP-460 3.14.2.7", "Nobody Phone 1.0"))]);
     let simulation = Simulation::start(dir.path(), "127.98.1.1", 1161, &["--sip-port", "15062"]);
     let output = fwsweep(&["scan", simulation.address_of("other.sip"), "--protocols", "sip", "--sip-port", "15062", "--format", "json"]);
     let device = device_of(&output);
@@ -77,10 +77,10 @@ fn unknown_agent_is_unidentified_with_the_agent() {
     assert_eq!(device["user_agent"], "Nobody Phone 1.0");
 }
 
-/// A phone that never answers: exactly one datagram per attempt reaches it,
-/// and the target still gets a row.
+/// A phone that never replies receives exactly one datagram per attempt, and the
+/// target still gets a row.
 #[test]
-fn silent_phone_times_out_after_one_request_per_attempt() {
+fn silent_phone_one_request_per_attempt() {
     let socket = std::net::UdpSocket::bind("127.98.2.1:15062").unwrap();
     socket.set_read_timeout(Some(std::time::Duration::from_millis(200))).unwrap();
     let received = Arc::new(AtomicUsize::new(0));
@@ -110,7 +110,7 @@ fn silent_phone_times_out_after_one_request_per_attempt() {
 }
 
 #[test]
-fn malformed_answer_is_unidentified() {
+fn malformed_response_is_unidentified() {
     let socket = std::net::UdpSocket::bind("127.98.3.1:15062").unwrap();
     let responder = std::thread::spawn(move || {
         let mut buffer = [0u8; 2048];
@@ -126,11 +126,11 @@ fn malformed_answer_is_unidentified() {
 }
 
 #[test]
-fn phone_answering_snmp_and_sip_is_one_row() {
+fn snmp_and_sip_give_one_row() {
     let profiles = profiles_dir();
     let snmp = recordings_dir(&[("phone.snmprec", UNKNOWN)]);
     let _agent = Simulation::start(snmp.path(), "127.98.4.1", 1161, &[]);
-    let sip = recordings_dir(&[("deskphone.sip", ANSWER)]);
+    let sip = recordings_dir(&[("deskphone.sip", RESPONSE)]);
     let _phone = Simulation::start(sip.path(), "127.98.4.1", 11161, &["--sip-port", "15062"]);
     let output = fwsweep(&[
         "scan", "127.98.4.1", "--protocols", "snmp,sip", "--snmp-port", "1161", "--sip-port", "15062",
@@ -139,6 +139,7 @@ fn phone_answering_snmp_and_sip_is_one_row() {
     let devices = json_of(&output)["devices"].as_array().unwrap().clone();
     assert_eq!(devices.len(), 1, "one row for the phone: {devices:?}");
     let protocols = devices[0]["protocols"].as_array().unwrap();
-    assert!(protocols.contains(&serde_json::json!("snmp")) && protocols.contains(&serde_json::json!("sip")), "{}", devices[0]);
+    assert!(protocols.contains(&serde_json::json!("snmp")), "{}", devices[0]);
+    assert!(protocols.contains(&serde_json::json!("sip")), "{}", devices[0]);
     assert_eq!(devices[0]["user_agent"], "Acme AP-460 3.14.2.7");
 }

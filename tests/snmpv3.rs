@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
-/// A running snmpd with the users the tests log in as.
+/// Running snmpd with the SNMPv3 users the tests log in as and the secrets
+/// generated for this run.
 struct Snmpd {
     child: Child,
     port: u16,
@@ -20,8 +21,8 @@ struct Snmpd {
 }
 
 impl Snmpd {
-    /// Starts snmpd, or returns `None` (skipping the test) when it is not
-    /// installed outside CI.
+    /// Starts snmpd and waits until it responds. Returns `None`, so the test is
+    /// skipped, when snmpd or snmpget is missing outside CI.
     fn start(port: u16) -> Option<Snmpd> {
         if !need(command_exists("snmpd") && command_exists("snmpget"), "net-snmp snmpd and snmpget") {
             return None;
@@ -67,38 +68,38 @@ override .1.3.6.1.2.1.47.1.1.1.1.13.1001 octet_str \"WS-C2960X-48FPD-L\"
             .spawn()
             .expect("snmpd starts");
         let snmpd = Snmpd { child, port, dir, auth_secret, privacy_secret };
-        snmpd.wait_until_answering();
+        snmpd.wait_until_responding();
         Some(snmpd)
     }
 
-    fn wait_until_answering(&self) {
+    fn wait_until_responding(&self) {
         let deadline = Instant::now() + Duration::from_secs(15);
         let target = format!("127.0.0.1:{}", self.port);
         while Instant::now() < deadline {
-            let answered = Command::new("snmpget")
+            let responded = Command::new("snmpget")
                 .env("MIBS", "")
                 .args(["-v2c", "-c", "lab-community", "-r0", "-t1", &target, "1.3.6.1.2.1.1.1.0"])
                 .output()
                 .is_ok_and(|o| o.status.success());
-            if answered {
+            if responded {
                 return;
             }
             std::thread::sleep(Duration::from_millis(200));
         }
         let log = std::fs::read_to_string(self.dir.path().join("snmpd.log")).unwrap_or_default();
-        panic!("snmpd did not answer within 15 s; its log:\n{log}");
+        panic!("snmpd did not respond within 15 s. snmpd log:\n{log}");
     }
 
-    /// Writes a credentials file whose secrets are references to the
-    /// environment, and returns its path.
+    /// Writes the credential sets to `credentials.toml` in the run's folder and
+    /// returns its path.
     fn credentials(&self, sets: &str) -> PathBuf {
         let path = self.dir.path().join("credentials.toml");
         std::fs::write(&path, sets).unwrap();
         path
     }
 
-    /// Scans the agent with the credentials file; the secrets travel only
-    /// in the environment.
+    /// Scans the agent with the credentials file. The secrets reach fwsweep only
+    /// through the environment.
     fn scan(&self, credentials: &PathBuf, extra: &[&str]) -> std::process::Output {
         Command::new(binary())
             .env("LAB_AUTH", &self.auth_secret)
@@ -187,7 +188,7 @@ fn v3_sha512_aes256_blumenthal() {
 }
 
 #[test]
-fn v3_auth_no_priv_and_md5_des() {
+fn v3_auth_only_and_md5_des() {
     let Some(snmpd) = Snmpd::start(11164) else { return };
     let path = snmpd.credentials(&usm_set("lab-authonly", "authsha", "sha", None, "LAB_AUTH"));
     assert_identified(&only_device(&snmpd.scan(&path, &[])), "lab-authonly");
@@ -196,7 +197,7 @@ fn v3_auth_no_priv_and_md5_des() {
 }
 
 #[test]
-fn v3_wrong_passphrase_is_auth_failed_without_secret() {
+fn v3_wrong_passphrase_is_auth_failed() {
     let Some(snmpd) = Snmpd::start(11165) else { return };
     let path = snmpd.credentials(&usm_set("lab-v3", "shaaes", "sha", Some("aes128"), "LAB_WRONG"));
     let output = snmpd.scan(&path, &["-vv"]);
@@ -246,7 +247,7 @@ fn v2c_wrong_community_is_auth_failed() {
     let path = snmpd.credentials(sets);
     let output = snmpd.scan(&path, &[]);
     let device = only_device(&output);
-    assert_eq!(device["status"], "auth-failed", "snmpd answers v3 engine discovery: {device}");
+    assert_eq!(device["status"], "auth-failed", "snmpd responds to v3 engine discovery: {device}");
     snmpd.assert_no_secret(&output);
 }
 
@@ -260,8 +261,8 @@ fn ipv6_and_host_name_targets() {
         assert_eq!(device["status"], "ok", "{target}: {device}");
         assert_eq!(device["version"], "15.2(7)E3", "{target}");
     }
-    // No test resolves a name that is not in /etc/hosts: that would send a
-    // DNS query off this machine.
+    // No test resolves a name outside /etc/hosts, because that would send a DNS
+    // query off this machine.
 }
 
 #[test]
@@ -281,7 +282,8 @@ fn record_over_v3_identifies_again() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     snmpd.assert_no_secret(&output);
     let text = std::fs::read_to_string(&recording).unwrap();
-    assert!(!text.contains(&snmpd.auth_secret) && !text.contains(&snmpd.privacy_secret));
+    assert!(!text.contains(&snmpd.auth_secret), "the auth passphrase leaked into the recording");
+    assert!(!text.contains(&snmpd.privacy_secret), "the privacy passphrase leaked into the recording");
     let device = json_of(&fwsweep(&["identify", "--format", "json", recording.to_str().unwrap()]))["devices"][0].clone();
     assert_eq!(device["version"], "15.2(7)E3");
     assert_eq!(device["serial"], "FOC1234X0AB");

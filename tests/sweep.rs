@@ -29,7 +29,7 @@ fn sweep_of_slash_22_gives_row_per_address() {
         let expected = if recording == "silent" { "timeout" } else { "ok" };
         assert_eq!(status_of(address), expected, "{address} serves {recording}");
     }
-    assert_eq!(status_of("127.91.3.254"), "refused", "an unbound loopback address answers ICMP port unreachable");
+    assert_eq!(status_of("127.91.3.254"), "refused", "the kernel replies with ICMP port unreachable for an unbound loopback address");
     let counts = &document["sweep"]["counts"];
     assert_eq!(counts["ok"], 6);
     assert_eq!(counts["timeout"], 4);
@@ -68,7 +68,7 @@ fn wrong_community_is_auth_failed() {
 }
 
 #[test]
-fn lossy_agents_answer_after_retries() {
+fn lossy_agents_respond_after_retries() {
     let dir = recordings_dir(&[("switch.snmprec", SWITCH)]);
     let simulation = Simulation::start(
         dir.path(),
@@ -121,16 +121,18 @@ fn network_path_matches_identify_on_corpus() {
 fn strip_verdicts(components: &mut serde_json::Value) {
     if let Some(list) = components.as_array_mut() {
         for component in list {
-            component.as_object_mut().map(|c| c.remove("verdict"));
+            if let Some(object) = component.as_object_mut() {
+                object.remove("verdict");
+            }
         }
     }
 }
 
-/// The simulator answers net-snmp's own walk tools like a real agent:
-/// lexicographic order, GETBULK and GETNEXT walks, v1 and v2c, and the
-/// v2c exceptions.
+/// The simulator responds to net-snmp's own walk tools like a real agent:
+/// lexicographic order, GETBULK and GETNEXT walks, v1 and v2c, and the v2c
+/// exceptions.
 #[test]
-fn simulator_answers_net_snmp_tools() {
+fn simulator_serves_net_snmp_tools() {
     if !need(command_exists("snmpbulkwalk"), "net-snmp tools (snmpget, snmpwalk, snmpbulkwalk)") {
         return;
     }
@@ -174,7 +176,7 @@ fn simulator_answers_net_snmp_tools() {
 }
 
 #[test]
-fn ctrl_c_writes_results_gathered_so_far() {
+fn ctrl_c_writes_partial_results() {
     let dir = recordings_dir(&[("switch.snmprec", SWITCH)]);
     let _simulation = Simulation::start(dir.path(), "127.91.12.1", 1161, &["--silent", "50"]);
     let output_dir = tempfile::tempdir().unwrap();
@@ -186,7 +188,7 @@ fn ctrl_c_writes_results_gathered_so_far() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // The Ctrl-C handler is in place once the sweep logs its start; a signal
+    // The Ctrl-C handler is in place once the sweep logs its start. A signal
     // before that would end the process the default way.
     let stderr = child.stderr.take().unwrap();
     let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stderr));
@@ -202,9 +204,9 @@ fn ctrl_c_writes_results_gathered_so_far() {
     let devices = document["devices"].as_array().unwrap();
     assert_eq!(devices.len(), 1022, "every target still has a row");
     let switch = devices.iter().find(|d| d["address"] == "127.91.12.1").unwrap();
-    // Collected in full (ok), or cut short by Ctrl-C (partial, from what
-    // discovery read); either way it is identified.
+    // The switch is collected in full (ok) or cut short by Ctrl-C (partial,
+    // from the values discovery read). Either way it is identified.
     assert!(matches!(switch["status"].as_str(), Some("ok" | "partial")), "{switch}");
     assert_eq!(switch["version"], "15.2(7)E3", "{switch}");
-    assert!(document["sweep"]["counts"]["not-scanned"].as_u64().unwrap() > 0);
+    assert!(document["sweep"]["counts"]["not-scanned"].as_u64().unwrap() > 0, "{}", document["sweep"]);
 }

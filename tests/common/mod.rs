@@ -15,14 +15,15 @@ pub fn repository() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The shared corpus beside the repository, when present.
+/// Returns the path of the shared corpus beside the repository, or `None` when
+/// it is missing.
 pub fn corpus() -> Option<PathBuf> {
     let path = repository().join("../shared/corpus");
     path.is_dir().then_some(path)
 }
 
-/// The shared corpus, or `None` after printing why the test is skipped;
-/// in CI a missing corpus fails the test instead.
+/// Returns the shared corpus, or `None` after printing why the test is skipped.
+/// In CI a missing corpus fails the test instead.
 pub fn corpus_or_skip() -> Option<PathBuf> {
     let found = corpus();
     if found.is_none() {
@@ -32,7 +33,7 @@ pub fn corpus_or_skip() -> Option<PathBuf> {
     found
 }
 
-/// Tells whether a missing peer or data set must fail the test (in CI)
+/// Returns whether a missing peer or data set must fail the test (in CI)
 /// rather than skip it.
 pub fn required() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true")
@@ -40,12 +41,12 @@ pub fn required() -> bool {
 
 /// Skips a test whose peer is missing, or fails it in CI. Returns `true`
 /// when the test should go on.
-pub fn need(available: bool, what: &str) -> bool {
+pub fn need(available: bool, requirement: &str) -> bool {
     if available {
         return true;
     }
-    assert!(!required(), "{what} is missing, and CI=true makes that a failure");
-    eprintln!("skipped: {what} is missing (set up by .ci/run)");
+    assert!(!required(), "{requirement} is missing, and CI=true makes that a failure");
+    eprintln!("skipped: {requirement} is missing (set up by .ci/run)");
     false
 }
 
@@ -86,7 +87,8 @@ pub fn identify_by_recording(folder: &Path) -> std::collections::BTreeMap<String
 pub struct Simulation {
     child: Child,
     _log: tempfile::NamedTempFile,
-    /// (address, recording or "silent") in the order served.
+    /// Pairs of (address, recording or "silent"), in the order the simulator
+    /// printed them.
     pub endpoints: Vec<(String, String)>,
 }
 
@@ -112,12 +114,14 @@ impl Simulation {
             .spawn()
             .expect("simulator starts");
         let stdout = child.stdout.take().expect("piped stdout");
+
+        let expected = expected_count(recordings, extra);
         let mut endpoints = Vec::new();
         for line in BufReader::new(stdout).lines() {
             let line = line.expect("simulator output is text");
             let (address, recording) = line.split_once(',').expect("ADDRESS,FILE line");
             endpoints.push((address.to_string(), recording.to_string()));
-            if endpoints.len() == expected_count(recordings, extra) {
+            if endpoints.len() == expected {
                 break;
             }
         }
@@ -173,7 +177,7 @@ pub fn recordings_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
-/// A switch that answers the system group and one ENTITY-MIB chassis row.
+/// Switch recording with the system group and one ENTITY-MIB chassis row.
 pub const SWITCH: &str = "\
 1.3.6.1.2.1.1.1.0|4|Cisco IOS Software, C2960X Software (C2960X-UNIVERSALK9-M), Version 15.2(7)E3, RELEASE SOFTWARE (fc3)
 1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.9.1.1208
@@ -185,14 +189,15 @@ pub const SWITCH: &str = "\
 1.3.6.1.2.1.47.1.1.1.1.13.1001|4|WS-C2960X-48FPD-L
 ";
 
-/// A device no profile claims, with a version only in sysDescr.
+/// Recording of a device that no profile claims, with a version only in sysDescr.
 pub const UNKNOWN: &str = "\
 1.3.6.1.2.1.1.1.0|4|Acme Widget Controller, firmware version 4.2.1
 1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.99999.1
 1.3.6.1.2.1.1.5.0|4|widget
 ";
 
-/// A device whose strings try terminal escapes and a spreadsheet formula.
+/// Recording of a device whose strings try terminal escapes and a spreadsheet
+/// formula.
 pub const HOSTILE: &str = "\
 1.3.6.1.2.1.1.1.0|4x|3d636d647c272f632063616c63272141312076657273696f6e20312e30201b5b324a1b5d303b70776e656407
 1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.99999.2
