@@ -8,6 +8,7 @@
 pub mod assess;
 pub mod collect;
 pub mod credentials;
+mod csv_lines;
 pub mod demo;
 pub mod device;
 pub mod engine;

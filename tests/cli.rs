@@ -77,6 +77,16 @@ fn strict_fails_on_unread_targets() {
 }
 
 #[test]
+fn inventory_row_line_counts_blank_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let inventory = write(&dir, "inventory.csv", "tenant,site,target\n\nacme,hq,999.1.1.1\n");
+    let output = fwsweep(&["scan", "--inventory", &inventory, "--format", "json"]);
+    let document = json_of(&output);
+    let reason = document["devices"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("inventory.csv:3:"), "{reason}");
+}
+
+#[test]
 fn inventory_without_target_column_is_input_error() {
     let dir = tempfile::tempdir().unwrap();
     let inventory = write(&dir, "inventory.csv", "tenant,site,address\nacme,hq,127.94.0.1\n");

@@ -44,16 +44,7 @@ impl Baselines {
     pub fn load(path: &Path) -> Result<Baselines, BaselineError> {
         let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Io { path: path.to_path_buf(), source })?;
         let lines: Vec<&str> = text.lines().collect();
-        // csv reports the position where it started reading a record, which is
-        // before any comment and blank lines that it skipped.
-        let line_of = |position: Option<&csv::Position>| {
-            let Some(position) = position else { return 0 };
-            let mut line = position.line();
-            while lines.get(line as usize - 1).is_some_and(|l| l.is_empty() || l.starts_with('#')) {
-                line += 1;
-            }
-            line
-        };
+        let line_of = |position: Option<&csv::Position>| crate::csv_lines::record_line(&lines, position, Some('#'));
         let invalid = |error: csv::Error| BaselineError::Invalid {
             path: path.to_path_buf(),
             line: line_of(error.position()),

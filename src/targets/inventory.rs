@@ -24,8 +24,10 @@ pub fn read_inventory(
     path: &Path,
     credentials: &Credentials,
 ) -> Result<Box<dyn Iterator<Item = Target> + Send>, InventoryError> {
-    let file = std::fs::File::open(path).map_err(|source| InventoryError::Io { path: path.to_path_buf(), source })?;
-    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(file);
+    let text = std::fs::read_to_string(path).map_err(|source| InventoryError::Io { path: path.to_path_buf(), source })?;
+    let lines: Vec<&str> = text.lines().collect();
+    let line_of = |position: Option<&csv::Position>| crate::csv_lines::record_line(&lines, position, None);
+    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
     let headers = reader
         .headers()
         .map_err(|e| InventoryError::Header { path: path.to_path_buf(), message: e.to_string() })?
@@ -47,10 +49,10 @@ pub fn read_inventory(
     for record in reader.records() {
         let record = record.map_err(|e| InventoryError::Row {
             path: path.to_path_buf(),
-            line: e.position().map_or(0, |p| p.line()),
+            line: line_of(e.position()),
             message: e.to_string(),
         })?;
-        let line = record.position().map_or(0, |p| p.line());
+        let line = line_of(record.position());
         let cell = |name: &str| columns.get(name).and_then(|&i| record.get(i)).unwrap_or("").to_string();
         rows.push(InventoryRow {
             origin: format!("{}:{line}", path.display()),
