@@ -23,6 +23,7 @@ pub mod report;
 pub mod simulate;
 pub mod sip;
 pub mod snmp;
+pub mod ssh;
 pub mod targets;
 
 /// Profiles and demo fixtures built into the binary by `build.rs`.

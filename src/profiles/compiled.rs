@@ -32,6 +32,44 @@ pub struct Profile {
     pub entity_components: bool,
     pub redfish: Option<RedfishRules>,
     pub sip: Option<SipRules>,
+    pub ssh: Option<SshRules>,
+}
+
+/// How a platform's CLI is driven over SSH.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SshMode {
+    /// One exec channel per command, no pty.
+    Exec,
+    /// One interactive shell with a pty; commands are written at the prompt.
+    Shell,
+}
+
+/// A profile's SSH rules, compiled. Every command in it was checked to be
+/// read-only when the profile was loaded.
+#[derive(Debug)]
+pub struct SshRules {
+    pub mode: SshMode,
+    /// Matches the CLI prompt on the last line of output, after escape
+    /// sequences are removed.
+    pub prompt: Regex,
+    /// Commands that turn paging off for the session, sent first.
+    pub paging_off: Vec<String>,
+    /// Privileged mode, when the commands need it.
+    pub enable: Option<EnableRules>,
+    /// The read-only commands to run, in order.
+    pub commands: Vec<String>,
+    /// Whether the platform needs the legacy algorithm set (SHA-1 key
+    /// exchange, ssh-rsa, CBC ciphers, hmac-sha1).
+    pub legacy_algorithms: bool,
+}
+
+/// How to enter privileged mode.
+#[derive(Debug)]
+pub struct EnableRules {
+    /// The command, such as `enable`.
+    pub command: String,
+    /// Matches the password prompt that follows it.
+    pub password_prompt: Regex,
 }
 
 /// A profile's SIP rules, compiled.

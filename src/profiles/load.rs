@@ -225,6 +225,7 @@ impl Compiler<'_> {
             entity_components: file.entity.components,
             redfish,
             sip,
+            ssh: None,
         })
     }
 

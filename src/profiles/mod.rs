@@ -5,5 +5,8 @@ mod compiled;
 mod load;
 pub mod schema;
 
-pub use compiled::{capture_value, clean_value, RedfishRules, EntityColumn, Extractor, Field, Profile, Source, SourceKind, TemplateError};
+pub use compiled::{
+    EnableRules, EntityColumn, Extractor, Field, Profile, RedfishRules, Source, SourceKind, SshMode, SshRules, TemplateError, capture_value,
+    clean_value,
+};
 pub use load::{ProfileError, ProfileSet, load_dir, load_dirs, load_file, load_text};

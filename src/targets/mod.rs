@@ -23,6 +23,8 @@ pub enum Protocol {
     Snmp,
     Redfish,
     Sip,
+    Ssh,
+    Http,
 }
 
 impl Protocol {
@@ -31,6 +33,8 @@ impl Protocol {
             "snmp" => Some(Protocol::Snmp),
             "redfish" => Some(Protocol::Redfish),
             "sip" => Some(Protocol::Sip),
+            "ssh" => Some(Protocol::Ssh),
+            "http" => Some(Protocol::Http),
             _ => None,
         }
     }
@@ -40,6 +44,8 @@ impl Protocol {
             Protocol::Snmp => "snmp",
             Protocol::Redfish => "redfish",
             Protocol::Sip => "sip",
+            Protocol::Ssh => "ssh",
+            Protocol::Http => "http",
         }
     }
 }
