@@ -61,6 +61,25 @@ pub struct SshRules {
     /// Whether the platform needs the legacy algorithm set (SHA-1 key
     /// exchange, ssh-rsa, CBC ciphers, hmac-sha1).
     pub legacy_algorithms: bool,
+    /// Rules that recognise the platform from command output.
+    pub detect: Vec<DetectRule>,
+}
+
+/// Recognises a platform when `command`'s output matches any of `patterns`
+/// and none of `exclude`.
+#[derive(Debug)]
+pub struct DetectRule {
+    pub command: String,
+    pub patterns: Vec<Regex>,
+    pub exclude: Vec<Regex>,
+}
+
+impl DetectRule {
+    pub fn matches(&self, command: &str, output: &str) -> bool {
+        self.command == command
+            && self.patterns.iter().any(|p| p.is_match(output))
+            && !self.exclude.iter().any(|p| p.is_match(output))
+    }
 }
 
 /// How to enter privileged mode.

@@ -166,11 +166,13 @@ impl Compiler<'_> {
         }
         let matcher = &file.matcher;
         let snmp_conditions = !(matcher.sys_object_id.is_empty() && matcher.sys_descr.is_empty() && matcher.oid_present.is_empty());
-        if !snmp_conditions && file.redfish.is_none() && file.sip.is_none() {
+        let ssh_detects = file.ssh.as_ref().is_some_and(|ssh| !ssh.detect.is_empty());
+        if !snmp_conditions && file.redfish.is_none() && file.sip.is_none() && !ssh_detects {
             return Err(self.invalid(
-                "[match] needs at least one of sys_object_id, sys_descr or oid_present (or the profile needs a [redfish] or [sip] table)".to_string(),
+                "[match] needs at least one of sys_object_id, sys_descr or oid_present (or the profile needs a [redfish] or [sip] table, or [ssh] detect rules)".to_string(),
             ));
         }
+        let ssh = file.ssh.as_ref().map(|spec| self.ssh(spec)).transpose()?;
         let sip = match &file.sip {
             Some(spec) => {
                 if spec.user_agent.is_empty() {
@@ -225,7 +227,7 @@ impl Compiler<'_> {
             entity_components: file.entity.components,
             redfish,
             sip,
-            ssh: None,
+            ssh,
         })
     }
 
@@ -280,6 +282,75 @@ impl Compiler<'_> {
     fn regex(&self, field: &str, pattern: &Spanned<String>) -> Result<Regex, ProfileError> {
         Regex::new(pattern.get_ref()).map_err(|error| {
             self.field_error(pattern.span().start, field, format!("invalid regex: {error}"))
+        })
+    }
+
+    /// Compiles the `[ssh]` table. Every command must pass the read-only
+    /// check, so a profile can never make the scanner change a device.
+    fn ssh(&self, spec: &super::schema::SshSpec) -> Result<super::compiled::SshRules, ProfileError> {
+        use super::compiled::{DetectRule, EnableRules, SshMode, SshRules};
+        use super::read_only::{is_read_only, is_session_setting};
+        use super::schema::SshModeSpec;
+
+        let checked = |field: &str, command: &Spanned<String>, allowed: fn(&str) -> bool, what: &str| {
+            if allowed(command.get_ref()) {
+                Ok(command.get_ref().trim().to_string())
+            } else {
+                Err(self.field_error(
+                    command.span().start,
+                    field,
+                    format!("{:?} is not {what}; only read-only commands may be declared", command.get_ref()),
+                ))
+            }
+        };
+        if spec.commands.is_empty() {
+            return Err(self.invalid("[ssh] commands must list at least one command".to_string()));
+        }
+        let commands = spec
+            .commands
+            .iter()
+            .map(|c| checked("ssh.commands", c, is_read_only, "a read-only command"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let paging_off = spec
+            .paging_off
+            .iter()
+            .map(|c| checked("ssh.paging_off", c, is_session_setting, "a session paging setting"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let enable = match &spec.enable {
+            Some(enable) => Some(EnableRules {
+                command: checked("ssh.enable.command", &enable.command, super::read_only::is_enable, "a privileged-mode command")?,
+                password_prompt: match &enable.password_prompt {
+                    Some(pattern) => self.regex("ssh.enable.password_prompt", pattern)?,
+                    None => Regex::new(r"(?i)password:?\s*$").expect("the default password prompt compiles"),
+                },
+            }),
+            None => None,
+        };
+        let detect = spec
+            .detect
+            .iter()
+            .map(|rule| {
+                if rule.pattern.is_empty() {
+                    return Err(self.field_error(rule.command.span().start, "ssh.detect", "pattern must list at least one regex".to_string()));
+                }
+                Ok(DetectRule {
+                    command: checked("ssh.detect.command", &rule.command, is_read_only, "a read-only command")?,
+                    patterns: self.regexes("ssh.detect.pattern", &rule.pattern)?,
+                    exclude: self.regexes("ssh.detect.exclude", &rule.exclude)?,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(SshRules {
+            mode: match spec.mode {
+                SshModeSpec::Exec => SshMode::Exec,
+                SshModeSpec::Shell => SshMode::Shell,
+            },
+            prompt: self.regex("ssh.prompt", &spec.prompt)?,
+            paging_off,
+            enable,
+            commands,
+            legacy_algorithms: spec.legacy_algorithms,
+            detect,
         })
     }
 
@@ -406,5 +477,38 @@ mod tests {
     fn template_skips_escaped_dollar() {
         assert_eq!(check("$$1 and $1", r"(\d+)"), Ok(()));
         assert_eq!(check("$$2", r"(\d+)"), Ok(()));
+    }
+
+    const SSH_PROFILE: &str = r#"
+id = "test-cli"
+vendor = "Test"
+class = "switch"
+
+[ssh]
+prompt = '^\S+[>#]\s*$'
+paging_off = ["terminal length 0"]
+commands = ["show version", "COMMAND"]
+
+[[ssh.detect]]
+command = "show version"
+pattern = ['Test OS']
+"#;
+
+    #[test]
+    fn ssh_profile_with_read_only_commands_loads() {
+        let text = SSH_PROFILE.replace("COMMAND", "show inventory");
+        let profile = load_text(Path::new("test-cli.toml"), &text).expect("profile loads");
+        let ssh = profile.ssh.expect("ssh rules");
+        assert_eq!(ssh.commands, ["show version", "show inventory"]);
+        assert_eq!(ssh.paging_off, ["terminal length 0"]);
+        assert!(ssh.detect[0].matches("show version", "Test OS 1.2"));
+    }
+
+    #[test]
+    fn ssh_profile_with_a_configuration_command_is_refused() {
+        let text = SSH_PROFILE.replace("COMMAND", "configure terminal");
+        let error = load_text(Path::new("test-cli.toml"), &text).expect_err("refused").to_string();
+        assert!(error.starts_with("test-cli.toml:9: ssh.commands:"), "{error}");
+        assert!(error.contains("\"configure terminal\" is not a read-only command"), "{error}");
     }
 }

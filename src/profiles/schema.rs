@@ -35,6 +35,66 @@ pub struct ProfileFile {
     pub redfish: Option<RedfishSpec>,
     /// SIP rules that recognise the platform from the headers of its SIP response.
     pub sip: Option<SipSpec>,
+    /// SSH rules: how to drive the platform's CLI and recognise its output.
+    pub ssh: Option<SshSpec>,
+}
+
+/// The SSH side of a profile.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SshSpec {
+    /// `exec` (one exec channel per command) or `shell` (an interactive
+    /// shell with a pty), the default.
+    #[serde(default)]
+    pub mode: SshModeSpec,
+    /// Regex that matches the CLI prompt on the last line of output.
+    pub prompt: Spanned<String>,
+    /// Session commands that turn paging off, sent before the others.
+    #[serde(default)]
+    pub paging_off: Vec<Spanned<String>>,
+    /// Read-only commands to run, in order.
+    pub commands: Vec<Spanned<String>>,
+    /// Privileged mode, when the commands need it.
+    pub enable: Option<EnableSpec>,
+    /// Offer SHA-1 key exchange, ssh-rsa host keys, CBC ciphers and hmac-sha1.
+    #[serde(default)]
+    pub legacy_algorithms: bool,
+    /// Rules that recognise the platform from a command's output; any may match.
+    #[serde(default)]
+    pub detect: Vec<DetectSpec>,
+}
+
+#[derive(Debug, Deserialize, Default, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+pub enum SshModeSpec {
+    Exec,
+    #[default]
+    Shell,
+}
+
+/// How to enter privileged mode.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnableSpec {
+    #[serde(default = "default_enable_command")]
+    pub command: Spanned<String>,
+    /// Regex matching the password prompt; the default fits most CLIs.
+    pub password_prompt: Option<Spanned<String>>,
+}
+
+fn default_enable_command() -> Spanned<String> {
+    Spanned::new(0..0, "enable".to_string())
+}
+
+/// Recognises the platform when `command`'s output matches any `pattern`
+/// and no `exclude`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DetectSpec {
+    pub command: Spanned<String>,
+    pub pattern: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub exclude: Vec<Spanned<String>>,
 }
 
 /// The SIP side of a profile.
