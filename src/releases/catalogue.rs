@@ -38,6 +38,10 @@ pub struct Train {
 pub struct Advisory {
     pub id: String,
     pub cves: Vec<String>,
+    /// A one-line summary, shown in the HTML report.
+    pub title: Option<String>,
+    /// The vendor's advisory page, linked from the HTML report.
+    pub url: Option<String>,
     pub severity: Option<String>,
     pub kev: bool,
     pub affected: Vec<AffectedRange>,
@@ -264,10 +268,12 @@ pub fn parse_product(path: &Path, text: &str) -> Result<Product, CatalogueError>
             parse(fixed, &format!("{field} fixed"))?;
         }
         // Kept for the people who maintain the data; the scan does not use them.
-        let _ = (&advisory.title, &advisory.published, &advisory.url, &advisory.unconfirmed, &advisory.notes);
+        let _ = (&advisory.published, &advisory.unconfirmed, &advisory.notes);
         advisories.push(Advisory {
             id: advisory.id.clone(),
             cves: advisory.cves.clone(),
+            title: advisory.title.clone(),
+            url: advisory.url.clone(),
             severity: advisory.severity.clone(),
             kev: advisory.kev,
             affected,
