@@ -15,11 +15,13 @@ use fwsweep::credentials::{Credentials, Secret, SnmpCredential, resolve_secret};
 use fwsweep::device::Device;
 use fwsweep::engine::{RedfishSettings, ScanSettings, now_rfc3339, sweep};
 use fwsweep::profiles::ProfileSet;
-use fwsweep::report::{self, Format, SweepSummary, TableStyle};
+use fwsweep::report::{self, Format, SplitBy, SweepSummary, TableStyle};
 use fwsweep::redfish::server::{Mockup, ServerOptions};
 use fwsweep::simulate::{self, SimulatorConfig};
 use fwsweep::snmp::client::RequestPolicy;
 use fwsweep::targets::{Exclusions, Protocol, Target, TargetSpec, read_inventory, read_target_file};
+
+mod exports;
 
 #[derive(Parser)]
 #[command(name = "fwsweep", version, about = "Report the firmware of customer network devices over SNMP, Redfish and SIP")]
@@ -116,9 +118,18 @@ struct OutputArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
-    /// Write the report to FILE instead of standard output.
+    /// Write the report to FILE instead of standard output. With --split-by,
+    /// the folder that receives one file per tenant and format.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Write <tenant>.csv and <tenant>.json (and <tenant>.html with --format
+    /// html) for every tenant into the --output folder.
+    #[arg(long, value_enum, value_name = "KEY")]
+    split_by: Option<SplitBy>,
+    /// Write CSV for spreadsheet programs: a UTF-8 byte order mark and CRLF
+    /// line ends.
+    #[arg(long)]
+    excel: bool,
     /// Exit with status 1 when a component is at or above LEVEL
     /// (current, unknown, behind, below-baseline, eol, vulnerable, kev).
     #[arg(long, value_enum, value_name = "LEVEL")]
@@ -422,8 +433,10 @@ async fn scan(args: ScanArgs, verbose: u8) -> Result<bool, Failure> {
     if args.targets.is_empty() && args.inventory.is_none() {
         return Err(Failure::Input("nothing to scan: give TARGETs or --inventory FILE".into()));
     }
+    exports::check_output_options(&args.output)?;
     let profiles = load_profiles(&args.output.profiles)?;
     let credentials = credentials_with_community(args.credentials.as_deref(), args.community.as_deref())?;
+    exports::check_scan_tenants(&args)?;
 
     let exclusions = Exclusions {
         specs: args
@@ -538,7 +551,11 @@ fn finish(
         stale: checked.is_some_and(|c| assessor.is_stale(c)),
         targets: devices.len(),
     };
-    write_report(&summary, devices, output)?;
+    if output.split_by.is_some() || output.format == Format::Html || output.excel {
+        exports::write_exports(&summary, devices, output, &catalogue)?;
+    } else {
+        write_report(&summary, devices, output)?;
+    }
     let unread = devices.iter().filter(|d| !d.status.answered()).count();
     if output.strict && unread > 0 {
         tracing::warn!("{unread} target(s) could not be read, so --strict fails the run");
@@ -641,6 +658,7 @@ fn watch_ctrl_c(cancel: CancellationToken) {
 }
 
 async fn identify(args: IdentifyArgs) -> Result<bool, Failure> {
+    exports::check_output_options(&args.output)?;
     let profiles = load_profiles(&args.output.profiles)?;
     let mut files = Vec::new();
     if let Some(missing) = args.recordings.iter().find(|path| !path.exists()) {
@@ -768,7 +786,9 @@ fn redfish_config(args: &SimulateArgs, mockups: Vec<Arc<Mockup>>) -> Result<simu
 }
 
 async fn demo(args: DemoArgs, verbose: u8) -> Result<bool, Failure> {
+    exports::check_output_options(&args.output)?;
     let network = fwsweep::demo::network().map_err(|e| Failure::Run(e.to_string()))?;
+    exports::check_single_tenant(&args.output, network.devices.iter().map(|d| d.tenant.clone()))?;
     let redfish = (!network.mockups.is_empty()).then(|| simulate::RedfishConfig {
         port: fwsweep::demo::DEMO_HTTPS_PORT,
         options: ServerOptions::new(fwsweep::demo::DEMO_REDFISH_USER, simulate::SIMULATED_REDFISH_PASSWORD),

@@ -24,7 +24,21 @@ pub fn escape_formula(cell: &str) -> String {
 /// Writes one row per component; a device without components gets one row
 /// with empty component cells.
 pub fn write_csv(out: &mut dyn Write, devices: &[Device]) -> std::io::Result<()> {
-    let mut writer = csv::Writer::from_writer(out);
+    write_rows(csv::Writer::from_writer(out), devices)
+}
+
+/// Writes the same rows as [`write_csv`] for spreadsheet programs: a UTF-8
+/// byte order mark first, so that Excel reads the file as UTF-8 rather than
+/// in the system's legacy code page, and CRLF line ends as RFC 4180 has them.
+pub fn write_csv_for_excel(out: &mut dyn Write, devices: &[Device]) -> std::io::Result<()> {
+    out.write_all(UTF8_BOM)?;
+    write_rows(csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out), devices)
+}
+
+/// The UTF-8 encoding of U+FEFF, which marks a file as UTF-8.
+pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+fn write_rows<W: Write>(mut writer: csv::Writer<W>, devices: &[Device]) -> std::io::Result<()> {
     writer.write_record(CSV_COLUMNS)?;
     for device in devices {
         if device.components.is_empty() {

@@ -1,8 +1,11 @@
-//! Writing results: a terminal table, CSV with one row per component, and the
-//! versioned JSON document.
+//! Writing results: a terminal table, CSV with one row per component, the
+//! versioned JSON document, a customer's HTML report, and per-tenant files.
 
+pub mod advisories;
 mod csv_out;
+pub mod html;
 mod json;
+pub mod split;
 mod table;
 
 use std::collections::BTreeMap;
@@ -10,8 +13,11 @@ use std::io::Write;
 
 use crate::device::{Device, Status};
 
-pub use csv_out::{CSV_COLUMNS, escape_formula, write_csv};
+pub use advisories::AdvisoryIndex;
+pub use csv_out::{CSV_COLUMNS, UTF8_BOM, escape_formula, write_csv, write_csv_for_excel};
+pub use html::write_html;
 pub use json::write_json;
+pub use split::{ExportOptions, SplitBy, write_per_tenant};
 pub use table::write_table;
 
 /// The output formats of `scan` and `identify`.
@@ -20,6 +26,8 @@ pub enum Format {
     Table,
     Csv,
     Json,
+    /// One tenant's self-contained HTML report.
+    Html,
 }
 
 /// Facts about one sweep that head the JSON document.
@@ -63,6 +71,9 @@ pub fn write(
         Format::Table => write_table(out, summary, devices, style),
         Format::Csv => write_csv(out, devices),
         Format::Json => write_json(out, summary, devices),
+        // Links come from the built-in release data; a caller with its own
+        // catalogue calls `write_html` with that catalogue's index.
+        Format::Html => write_html(out, summary, devices, &AdvisoryIndex::builtin()),
     }
 }
 

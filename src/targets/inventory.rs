@@ -71,6 +71,24 @@ pub fn read_inventory(
     Ok(Box::new(rows.into_iter().flat_map(move |row| row.expand(&credentials))))
 }
 
+/// Returns the tenants that the inventory's rows name, with `default` for an
+/// empty cell, without expanding any target. Options that allow only one
+/// tenant use it to fail before a sweep starts.
+pub fn read_inventory_tenants(path: &Path) -> Result<std::collections::BTreeSet<String>, InventoryError> {
+    let text = std::fs::read_to_string(path).map_err(|source| InventoryError::Io { path: path.to_path_buf(), source })?;
+    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let headers = reader.headers().map_err(|e| InventoryError::Header { path: path.to_path_buf(), message: e.to_string() })?;
+    let column = headers.iter().position(|h| h.eq_ignore_ascii_case("tenant"));
+    let mut tenants = std::collections::BTreeSet::new();
+    for record in reader.records() {
+        // A malformed row is reported by `read_inventory` with its line.
+        let Ok(record) = record else { continue };
+        let tenant = column.and_then(|i| record.get(i)).unwrap_or("");
+        tenants.insert(if tenant.is_empty() { "default".to_string() } else { tenant.to_string() });
+    }
+    Ok(tenants)
+}
+
 fn split_list(cell: &str) -> Vec<String> {
     cell.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
 }

@@ -6,7 +6,7 @@ mod spec;
 
 use std::net::IpAddr;
 
-pub use inventory::{InventoryError, read_inventory};
+pub use inventory::{InventoryError, read_inventory, read_inventory_tenants};
 pub use spec::{Exclusions, TargetSpec, TargetSpecError, read_target_file};
 
 /// Address or host name of a target.
