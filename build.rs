@@ -25,12 +25,15 @@ fn main() {
     embed(&mut generated, "DEMO_PHONES", &root, "fixtures/sip", &|path| {
         path.extension().is_some_and(|e| e == "sip")
     });
+    embed(&mut generated, "DEMO_WEB_PAGES", &root, "fixtures/http", &|path| {
+        path.extension().is_some_and(|e| e == "http")
+    });
     embed(&mut generated, "DEMO_NETWORK", &root, "fixtures/demo", &|path| {
         path.extension().is_some_and(|e| e == "csv")
     });
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded.rs");
     std::fs::write(out, generated).expect("OUT_DIR is writable");
-    for folder in ["vendor-profiles", "vendor-profiles/releases", "fixtures/snmp", "fixtures/redfish", "fixtures/sip", "fixtures/demo"] {
+    for folder in ["vendor-profiles", "vendor-profiles/releases", "fixtures/snmp", "fixtures/redfish", "fixtures/sip", "fixtures/http", "fixtures/demo"] {
         println!("cargo:rerun-if-changed={folder}");
     }
 }

@@ -35,13 +35,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Sweep targets over SNMP, Redfish and SIP and report every device's firmware.
+    /// Sweep targets over SNMP, Redfish, SIP and HTTP and report every device's firmware.
     Scan(ScanArgs),
     /// Identify devices from saved recordings (.snmprec, .snmpwalk, Redfish mockup
-    /// folders, .sip), offline.
+    /// folders, .sip, .http), offline.
     Identify(IdentifyArgs),
-    /// Serve recordings as SNMP agents, Redfish mockups over HTTPS and SIP
-    /// phones, on consecutive loopback addresses.
+    /// Serve recordings as SNMP agents, Redfish mockups over HTTPS, SIP
+    /// phones and web devices, on consecutive loopback addresses.
     Simulate(SimulateArgs),
     /// Sweep the built-in simulated network of four customers and print the report.
     Demo(DemoArgs),
@@ -165,7 +165,7 @@ struct ScanArgs {
     /// tls_fingerprint, insecure.
     #[arg(long, value_name = "FILE")]
     inventory: Option<PathBuf>,
-    /// Credentials TOML with named SNMP and Redfish sets fenced to tenants.
+    /// Credentials TOML with named SNMP, Redfish and HTTP sets fenced to tenants.
     #[arg(long, value_name = "FILE")]
     credentials: Option<PathBuf>,
     /// Tenant of the targets given on the command line.
@@ -180,14 +180,19 @@ struct ScanArgs {
     /// UDP port of the SNMP agents.
     #[arg(long, default_value_t = 161, value_name = "N")]
     snmp_port: u16,
-    /// Protocols to scan, comma-separated: snmp, redfish, sip. Inventory rows
+    /// Protocols to scan, comma-separated: snmp, redfish, sip, http. Inventory rows
     /// may name their own.
     #[arg(long, value_delimiter = ',', default_value = "snmp")]
     protocols: Vec<String>,
-    /// HTTPS port of the BMCs' Redfish services.
+    /// HTTPS port of the BMCs' Redfish services and of the device web pages
+    /// read with --protocols http.
     #[arg(long, default_value_t = 443, value_name = "N")]
     https_port: u16,
-    /// PEM file of CA certificates trusted for BMCs besides the system roots.
+    /// Plain HTTP port of the device web pages read with --protocols http.
+    #[arg(long, default_value_t = 80, value_name = "N")]
+    http_port: u16,
+    /// PEM file of CA certificates trusted for BMCs and device web servers
+    /// besides the system roots.
     #[arg(long, value_name = "FILE")]
     ca_file: Option<PathBuf>,
     /// Maximum number of Redfish requests in flight to one BMC.
@@ -242,8 +247,9 @@ struct IdentifyArgs {
 #[derive(Args)]
 struct SimulateArgs {
     /// Folder of .snmprec or .snmpwalk recordings, served in file-name order.
-    /// Redfish mockup folders (subfolders with an index.json) and saved SIP
-    /// responses (.sip files) in it are served after them.
+    /// Redfish mockup folders (subfolders with an index.json), saved SIP
+    /// responses (.sip files) and saved web pages (.http files) in it are
+    /// served after them, in that order.
     #[arg(long, value_name = "DIR")]
     recordings: PathBuf,
     /// UDP and TCP port on which every simulated phone responds to SIP OPTIONS.
@@ -276,10 +282,15 @@ struct SimulateArgs {
     /// respond. Redfish services and phones follow them.
     #[arg(long, default_value_t = 0, value_name = "N")]
     silent: usize,
-    /// TCP port every Redfish mockup's HTTPS service listens on.
+    /// TCP port every Redfish mockup's HTTPS service listens on, and the HTTPS
+    /// port of every web device (.http recording).
     #[arg(long, default_value_t = 8443)]
     https_port: u16,
-    /// User name the Redfish services accept (Basic auth and session login).
+    /// TCP port of every web device's plain HTTP server.
+    #[arg(long, default_value_t = 8080)]
+    http_port: u16,
+    /// User name the Redfish services and the web devices' protected pages
+    /// accept (Basic, Digest, session and form login).
     #[arg(long, default_value = "admin", value_name = "NAME")]
     redfish_user: String,
     /// Environment variable that contains the Redfish password [default: the
@@ -424,7 +435,7 @@ async fn scan(args: ScanArgs, verbose: u8) -> Result<bool, Failure> {
     let protocols = args
         .protocols
         .iter()
-        .map(|name| Protocol::parse(name).ok_or_else(|| Failure::Input(format!("--protocols: {name:?} is not snmp, redfish or sip"))))
+        .map(|name| Protocol::parse(name).ok_or_else(|| Failure::Input(format!("--protocols: {name:?} is not snmp, redfish, sip or http"))))
         .collect::<Result<Vec<_>, _>>()?;
     let ca_pem = match &args.ca_file {
         Some(path) => Some(std::fs::read(path).map_err(|e| Failure::Input(format!("{}: cannot read: {e}", path.display())))?),
@@ -464,6 +475,7 @@ async fn scan(args: ScanArgs, verbose: u8) -> Result<bool, Failure> {
         probe_rate: args.probe_rate.max(1),
         protocols,
         sip_port: args.sip_port,
+        http_port: args.http_port,
         redfish: RedfishSettings {
             https_port: args.https_port,
             max_in_flight: args.redfish_connections.max(1),
@@ -672,6 +684,7 @@ async fn identify(args: IdentifyArgs) -> Result<bool, Failure> {
                 .filter(|p| {
                     fwsweep::recording::is_recording(p)
                         || fwsweep::recording::is_sip_recording(p)
+                        || fwsweep::http::recording::is_http_recording(p)
                         || fwsweep::redfish::server::is_mockup(p)
                 })
                 .collect();
@@ -694,9 +707,23 @@ async fn simulate(args: SimulateArgs) -> Result<(), Failure> {
         return Err(Failure::Input("--page-size must be at least 1".to_string()));
     }
 
-    let simulate::Folder { recordings, mockups, phones } =
+    let simulate::Folder { recordings, mockups, phones, web_devices } =
         simulate::load_folder(&args.recordings).map_err(|e| Failure::Input(e.to_string()))?;
     let redfish = if mockups.is_empty() { None } else { Some(redfish_config(&args, mockups)?) };
+    let web = if web_devices.is_empty() {
+        None
+    } else {
+        Some(simulate::WebConfig {
+            http_port: args.http_port,
+            https_port: args.https_port,
+            options: fwsweep::http::server::WebOptions {
+                username: args.redfish_user.clone(),
+                password: simulated_password(&args)?,
+                latency: Duration::from_millis(args.latency),
+            },
+            devices: web_devices,
+        })
+    };
     let config = SimulatorConfig {
         first_address: args.address,
         port: args.port,
@@ -709,8 +736,8 @@ async fn simulate(args: SimulateArgs) -> Result<(), Failure> {
         sip_port: args.sip_port,
     };
 
-    let uses_default_password = redfish.is_some() && args.redfish_password_env.is_none();
-    let simulator = simulate::start_all(&config, recordings, redfish, phones).await.map_err(|e| match e {
+    let uses_default_password = (redfish.is_some() || web.is_some()) && args.redfish_password_env.is_none();
+    let simulator = simulate::start_network(&config, recordings, redfish, phones, web).await.map_err(|e| match e {
         simulate::SimulateError::Bind { .. } => Failure::Run(e.to_string()),
         other => Failure::Input(other.to_string()),
     })?;
@@ -721,14 +748,18 @@ async fn simulate(args: SimulateArgs) -> Result<(), Failure> {
     let count = |protocol| simulator.endpoints.iter().filter(|endpoint| endpoint.protocol == protocol).count();
     let (snmp_count, redfish_count, sip_count) =
         (count(simulate::Protocol::Snmp), count(simulate::Protocol::Redfish), count(simulate::Protocol::Sip));
+    let web_count = count(simulate::Protocol::Http);
 
     if let Some(fingerprint) = &simulator.certificate_fingerprint {
         let _ = writeln!(stderr, "fwsweep: Redfish certificate SHA-256 fingerprint {fingerprint}");
     }
+    if let Some(fingerprint) = &simulator.web_certificate_fingerprint {
+        let _ = writeln!(stderr, "fwsweep: web device certificate SHA-256 fingerprint {fingerprint}");
+    }
     if uses_default_password {
         let _ = writeln!(
             stderr,
-            "fwsweep: Redfish user {} has the fixed password \"{}\" (set another with --redfish-password-env NAME)",
+            "fwsweep: Redfish and web user {} has the fixed password \"{}\" (set another with --redfish-password-env NAME)",
             args.redfish_user,
             simulate::SIMULATED_REDFISH_PASSWORD
         );
@@ -743,6 +774,9 @@ async fn simulate(args: SimulateArgs) -> Result<(), Failure> {
     }
     if sip_count > 0 {
         serving.push(format!("{sip_count} SIP phone(s) on UDP and TCP port {}", config.sip_port));
+    }
+    if web_count > 0 {
+        serving.push(format!("{web_count} web device(s) on HTTP port {} and HTTPS port {}", args.http_port, args.https_port));
     }
     let _ = writeln!(stderr, "fwsweep: serving {}. Press Ctrl-C to stop.", serving.join(", "));
     drop(stderr);
@@ -766,6 +800,18 @@ async fn simulate(args: SimulateArgs) -> Result<(), Failure> {
 /// environment variable named by --redfish-password-env and is never printed.
 /// Without that option, the fixed simulator password is used.
 fn redfish_config(args: &SimulateArgs, mockups: Vec<Arc<Mockup>>) -> Result<simulate::RedfishConfig, Failure> {
+    let password = simulated_password(args)?;
+    let mut options = ServerOptions::new(args.redfish_user.clone(), password);
+    options.latency = Duration::from_millis(args.latency);
+    options.expand = !args.no_expand;
+    options.page_size = args.page_size;
+    Ok(simulate::RedfishConfig { port: args.https_port, options, mockups })
+}
+
+/// Returns the password of the simulated Redfish services and web devices:
+/// the value of the variable named by --redfish-password-env, else the fixed
+/// simulator password.
+fn simulated_password(args: &SimulateArgs) -> Result<String, Failure> {
     let password = match &args.redfish_password_env {
         Some(name) => match std::env::var(name) {
             Ok(value) if !value.is_empty() => value,
@@ -778,11 +824,7 @@ fn redfish_config(args: &SimulateArgs, mockups: Vec<Arc<Mockup>>) -> Result<simu
         },
         None => simulate::SIMULATED_REDFISH_PASSWORD.to_string(),
     };
-    let mut options = ServerOptions::new(args.redfish_user.clone(), password);
-    options.latency = Duration::from_millis(args.latency);
-    options.expand = !args.no_expand;
-    options.page_size = args.page_size;
-    Ok(simulate::RedfishConfig { port: args.https_port, options, mockups })
+    Ok(password)
 }
 
 async fn demo(args: DemoArgs, verbose: u8) -> Result<bool, Failure> {
@@ -794,13 +836,23 @@ async fn demo(args: DemoArgs, verbose: u8) -> Result<bool, Failure> {
         options: ServerOptions::new(fwsweep::demo::DEMO_REDFISH_USER, simulate::SIMULATED_REDFISH_PASSWORD),
         mockups: network.mockups.clone(),
     });
-    let simulator = simulate::start_all(&network.config, network.recordings.clone(), redfish, network.phones.clone())
+    let web = (!network.web_devices.is_empty()).then(|| simulate::WebConfig {
+        http_port: fwsweep::demo::DEMO_HTTP_PORT,
+        https_port: fwsweep::demo::DEMO_HTTPS_PORT,
+        options: fwsweep::http::server::WebOptions {
+            username: fwsweep::demo::DEMO_REDFISH_USER.to_string(),
+            password: simulate::SIMULATED_REDFISH_PASSWORD.to_string(),
+            latency: Duration::ZERO,
+        },
+        devices: network.web_devices.clone(),
+    });
+    let simulator = simulate::start_network(&network.config, network.recordings.clone(), redfish, network.phones.clone(), web)
         .await
         .map_err(|e| Failure::Run(format!("cannot start the demo network: {e}")))?;
     let credentials = network.credentials(simulator.certificate_fingerprint.as_deref());
     let _ = writeln!(
         std::io::stderr(),
-        "fwsweep demo: {} simulated devices for {} customers on {}-{} (SNMP on UDP {}, Redfish on TCP {}, SIP on {}), sweeping...",
+        "fwsweep demo: {} simulated devices for {} customers on {}-{} (SNMP on UDP {}, Redfish on TCP {}, SIP on {}, web pages on TCP {}), sweeping...",
         network.devices.len(),
         credentials.redfish.len(),
         simulator.endpoints.first().map(|e| e.address.ip().to_string()).unwrap_or_default(),
@@ -808,6 +860,7 @@ async fn demo(args: DemoArgs, verbose: u8) -> Result<bool, Failure> {
         fwsweep::demo::DEMO_PORT,
         fwsweep::demo::DEMO_HTTPS_PORT,
         fwsweep::demo::DEMO_SIP_PORT,
+        fwsweep::demo::DEMO_HTTP_PORT,
     );
     let profiles = load_profiles(&args.output.profiles)?;
     let settings = ScanSettings {
@@ -819,6 +872,7 @@ async fn demo(args: DemoArgs, verbose: u8) -> Result<bool, Failure> {
         probe_rate: 5000,
         protocols: vec![Protocol::Snmp],
         sip_port: fwsweep::demo::DEMO_SIP_PORT,
+        http_port: fwsweep::demo::DEMO_HTTP_PORT,
         redfish: RedfishSettings { https_port: fwsweep::demo::DEMO_HTTPS_PORT, ..RedfishSettings::default() },
     };
     let targets = Box::new(network.targets().into_iter());
@@ -1033,6 +1087,7 @@ async fn check_profiles(dir: &Path, fixtures: Option<&Path>) -> Result<bool, Fai
             .filter(|path| {
                 fwsweep::recording::is_recording(path)
                     || fwsweep::recording::is_sip_recording(path)
+                    || fwsweep::http::recording::is_http_recording(path)
                     || fwsweep::redfish::server::is_mockup(path)
             })
             .collect();

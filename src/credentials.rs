@@ -123,6 +123,7 @@ impl SnmpCredential {
 pub struct Credentials {
     pub snmp: Vec<SnmpCredential>,
     pub redfish: Vec<RedfishCredential>,
+    pub http: Vec<crate::http::credentials::HttpCredential>,
 }
 
 /// One named Redfish credential set.
@@ -162,6 +163,8 @@ struct FileShape {
     ssh: Vec<toml::Value>,
     #[serde(default)]
     redfish: Vec<Spanned<RedfishSetShape>>,
+    #[serde(default)]
+    http: Vec<Spanned<crate::http::credentials::HttpSetShape>>,
 }
 
 #[derive(Deserialize)]
@@ -260,7 +263,21 @@ impl Credentials {
                 tls_fingerprint,
             });
         }
+        for spanned in file.http {
+            let line = line_of(spanned.span().start);
+            let invalid = |message: String| CredentialsError::Invalid { path: path.to_path_buf(), line, message };
+            let origin = format!("{}:{line}", path.display());
+            let set = crate::http::credentials::build(spanned.into_inner(), origin, base).map_err(invalid)?;
+            if credentials.http.iter().any(|c| c.name == set.name) || credentials.find(&set.name).is_some() || credentials.find_redfish(&set.name).is_some() {
+                return Err(invalid(format!("duplicate credential set name {:?}", set.name)));
+            }
+            credentials.http.push(set);
+        }
         Ok(credentials)
+    }
+
+    pub fn find_http(&self, name: &str) -> Option<&crate::http::credentials::HttpCredential> {
+        self.http.iter().find(|c| c.name == name)
     }
 
     pub fn find_redfish(&self, name: &str) -> Option<&RedfishCredential> {

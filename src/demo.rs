@@ -17,6 +17,8 @@ pub const DEMO_FIRST_ADDRESS: Ipv4Addr = Ipv4Addr::new(127, 78, 0, 1);
 pub const DEMO_PORT: u16 = 16161;
 /// UDP and TCP port of the demo phones' SIP service.
 pub const DEMO_SIP_PORT: u16 = 15060;
+/// Plain HTTP port of the demo's web pages.
+pub const DEMO_HTTP_PORT: u16 = 16080;
 /// HTTPS port of the demo's Redfish services.
 pub const DEMO_HTTPS_PORT: u16 = 16443;
 /// User name that the demo's Redfish services accept. The password is the
@@ -28,8 +30,9 @@ pub const DEMO_COMMUNITY: &str = "public";
 /// One device of the demo network, with the recording that plays it and the
 /// tenant and site it belongs to. `recording` is a file in `fixtures/snmp`,
 /// `silent` for an address that never responds, `redfish:NAME` for a BMC
-/// served from `fixtures/redfish/NAME`, or `sip:FILE` for a phone that
-/// responds to SIP from `fixtures/sip/FILE`.
+/// served from `fixtures/redfish/NAME`, `sip:FILE` for a phone that
+/// responds to SIP from `fixtures/sip/FILE`, or `http:FILE` for a device
+/// whose web pages are served from `fixtures/http/FILE`.
 #[derive(Debug, Clone)]
 pub struct DemoDevice {
     pub recording: String,
@@ -46,6 +49,7 @@ pub struct DemoNetwork {
     pub recordings: Vec<ServedRecording>,
     pub mockups: Vec<Arc<crate::redfish::server::Mockup>>,
     pub phones: Vec<crate::simulate::SipPhone>,
+    pub web_devices: Vec<Arc<crate::http::recording::HttpRecording>>,
     pub devices: Vec<DemoDevice>,
 }
 
@@ -79,9 +83,24 @@ pub fn network() -> Result<DemoNetwork, DemoError> {
     }
 
     // The simulator gives each device one address, first to the SNMP agents,
-    // then silent addresses, Redfish services and phones. The stable sort
-    // keeps table order within each group, so `targets` can derive addresses.
-    devices.sort_by_key(|d| (d.recording.starts_with("sip:"), d.recording.starts_with("redfish:"), d.recording == "silent"));
+    // then silent addresses, Redfish services, phones and web devices. The
+    // stable sort keeps table order within each group, so `targets` can
+    // derive addresses.
+    devices.sort_by_key(|d| {
+        (d.recording.starts_with("http:"), d.recording.starts_with("sip:"), d.recording.starts_with("redfish:"), d.recording == "silent")
+    });
+
+    let mut web_devices = Vec::new();
+    for device in devices.iter().filter(|d| d.recording.starts_with("http:")) {
+        let name = &device.recording["http:".len()..];
+        let path = format!("fixtures/http/{name}");
+        let (_, text) = crate::embedded::DEMO_WEB_PAGES
+            .iter()
+            .find(|(embedded, _)| *embedded == path)
+            .ok_or_else(|| DemoError(format!("network.csv names {path}, which is not found")))?;
+        let recording = crate::http::recording::parse(name, text).map_err(|e| DemoError(format!("{path}: {e}")))?;
+        web_devices.push(Arc::new(recording));
+    }
 
     let mut phones = Vec::new();
     for device in devices.iter().filter(|d| d.recording.starts_with("sip:")) {
@@ -135,6 +154,7 @@ pub fn network() -> Result<DemoNetwork, DemoError> {
         recordings,
         mockups,
         phones,
+        web_devices,
         devices,
     })
 }
@@ -157,6 +177,9 @@ impl DemoNetwork {
                 } else if device.recording.starts_with("sip:") {
                     target.protocols = Some(vec![crate::targets::Protocol::Sip]);
                     target.port = Some(DEMO_SIP_PORT);
+                } else if device.recording.starts_with("http:") {
+                    target.protocols = Some(vec![crate::targets::Protocol::Http]);
+                    target.port = Some(DEMO_HTTP_PORT);
                 } else {
                     target.port = Some(DEMO_PORT);
                 }
@@ -198,6 +221,6 @@ impl DemoNetwork {
                 tls_fingerprint: pin,
             })
             .collect();
-        Credentials { snmp: sets, redfish }
+        Credentials { snmp: sets, redfish, http: Vec::new() }
     }
 }

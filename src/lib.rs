@@ -12,6 +12,7 @@ mod csv_lines;
 pub mod demo;
 pub mod device;
 pub mod engine;
+pub mod http;
 pub mod identify;
 pub mod offline;
 pub mod profiles;

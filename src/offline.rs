@@ -30,6 +30,9 @@ async fn identify_file(profiles: &ProfileSet, path: &Path, tenant: &str, site: &
     if path.extension().is_some_and(|e| e == "sip") {
         return identify_sip(device, path, profiles);
     }
+    if path.extension().is_some_and(|e| e == "http") {
+        return identify_http(device, path, profiles).await;
+    }
 
     let varbinds = match recording::load(path) {
         Ok(varbinds) => varbinds,
@@ -86,6 +89,26 @@ fn identify_sip(mut device: Device, path: &Path, profiles: &ProfileSet) -> Devic
             device.reason = Some(format!("{}: {malformed}", path.display()));
         }
     }
+    device
+}
+
+/// Identifies a saved `.http` recording with the same page matching as a
+/// live scan.
+async fn identify_http(mut device: Device, path: &Path, profiles: &ProfileSet) -> Device {
+    let recording = match crate::http::recording::load(path) {
+        Ok(recording) => recording,
+        Err(error) => {
+            // A file that cannot be read is not scanned; a malformed one was
+            // read but identifies nothing.
+            device.status = if error.line == 0 { Status::NotScanned } else { Status::Unidentified };
+            device.reason = Some(error.to_string());
+            return device;
+        }
+    };
+    let mut source = crate::http::identify::RecordingSource { recording: &recording };
+    let reading = crate::http::identify::identify(&mut source, profiles).await;
+    apply_identity(&mut device, reading.identity, &reading.failures);
+    device.protocols = vec!["http"];
     device
 }
 

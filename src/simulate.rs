@@ -64,6 +64,26 @@ pub enum Protocol {
     Redfish,
     /// SIP over UDP and TCP (a saved `OPTIONS` response).
     Sip,
+    /// Web pages over HTTP and HTTPS (a saved `.http` recording).
+    Http,
+}
+
+/// Web devices to serve, one per address after the SIP phones.
+#[derive(Clone, Debug)]
+pub struct WebConfig {
+    /// TCP port of the plain HTTP server of every device.
+    pub http_port: u16,
+    /// TCP port of the HTTPS server of every device.
+    pub https_port: u16,
+    /// User, password and latency shared by every device.
+    pub options: crate::http::server::WebOptions,
+    pub devices: Vec<Arc<crate::http::recording::HttpRecording>>,
+}
+
+/// Loads every `.http` recording in `dir`, in file-name order.
+pub fn load_web_devices(dir: &Path) -> Result<Vec<Arc<crate::http::recording::HttpRecording>>, SimulateError> {
+    let paths = list_sorted(dir, crate::http::recording::is_http_recording)?;
+    paths.iter().map(|path| Ok(Arc::new(crate::http::recording::load(path)?))).collect()
 }
 
 /// A phone that responds to SIP `OPTIONS` with a recorded response.
@@ -105,16 +125,20 @@ pub struct Simulator {
     /// SHA-256 fingerprint of the certificate every Redfish service presents,
     /// for pinning. `None` when no mockup is served.
     pub certificate_fingerprint: Option<String>,
+    /// SHA-256 fingerprint of the certificate every simulated web server
+    /// presents on HTTPS. `None` when no `.http` recording is served.
+    pub web_certificate_fingerprint: Option<String>,
     tasks: JoinSet<()>,
     redfish_servers: Vec<RunningServer>,
+    web_servers: Vec<crate::http::server::RunningWebServer>,
 }
 
 impl Simulator {
     /// Waits until the simulator's tasks end (they run until aborted).
     pub async fn wait(mut self) {
         while self.tasks.join_next().await.is_some() {}
-        if !self.redfish_servers.is_empty() {
-            // Redfish servers run on their own tasks until dropped.
+        if !self.redfish_servers.is_empty() || !self.web_servers.is_empty() {
+            // Redfish and web servers run on their own tasks until dropped.
             std::future::pending::<()>().await;
         }
     }
@@ -124,6 +148,12 @@ impl Simulator {
     pub fn redfish_stats(&self, address: SocketAddr) -> Option<Arc<redfish::ServerStats>> {
         self.redfish_servers.iter().find(|server| server.address() == address).map(|server| server.stats.clone())
     }
+
+    /// Returns the request counters of the web device at `address`, counting
+    /// its HTTP and HTTPS requests, if one runs there.
+    pub fn web_stats(&self, address: std::net::IpAddr) -> Option<Arc<crate::http::server::WebStats>> {
+        self.web_servers.iter().find(|server| server.http_address.ip() == address).map(|server| server.stats.clone())
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -132,11 +162,13 @@ pub enum SimulateError {
     Phone { path: PathBuf, message: String },
     #[error(transparent)]
     Recording(#[from] RecordingError),
+    #[error(transparent)]
+    Web(#[from] crate::http::recording::RecordingError),
     #[error("{dir}: cannot list the folder: {source}")]
     Dir { dir: PathBuf, source: std::io::Error },
     #[error("{dir}: no .snmprec or .snmpwalk files")]
     Empty { dir: PathBuf },
-    #[error("{dir}: no .snmprec or .snmpwalk files and no Redfish mockup folders (subfolders with an index.json)")]
+    #[error("{dir}: no .snmprec, .snmpwalk, .sip or .http files and no Redfish mockup folders (subfolders with an index.json)")]
     NothingToServe { dir: PathBuf },
     #[error(transparent)]
     Mockup(#[from] MockupError),
@@ -175,6 +207,7 @@ pub struct Folder {
     pub recordings: Vec<ServedRecording>,
     pub mockups: Vec<Arc<Mockup>>,
     pub phones: Vec<SipPhone>,
+    pub web_devices: Vec<Arc<crate::http::recording::HttpRecording>>,
 }
 
 /// Lists the paths in `dir` that `keep` accepts, sorted by name. Entries that
@@ -194,12 +227,13 @@ fn list_sorted(dir: &Path, keep: impl Fn(&Path) -> bool) -> Result<Vec<PathBuf>,
 pub fn load_folder(dir: &Path) -> Result<Folder, SimulateError> {
     let mockups = load_mockups(dir)?;
     let phones = load_phones(dir)?;
+    let web_devices = load_web_devices(dir)?;
     let recordings = match load_recordings(dir) {
-        Err(SimulateError::Empty { .. }) if !mockups.is_empty() || !phones.is_empty() => Vec::new(),
+        Err(SimulateError::Empty { .. }) if !mockups.is_empty() || !phones.is_empty() || !web_devices.is_empty() => Vec::new(),
         Err(SimulateError::Empty { dir }) => return Err(SimulateError::NothingToServe { dir }),
         other => other?,
     };
-    Ok(Folder { recordings, mockups, phones })
+    Ok(Folder { recordings, mockups, phones, web_devices })
 }
 
 /// Binds every address and starts serving SNMP only. See [`start_with_redfish`].
@@ -229,8 +263,22 @@ pub async fn start_all(
     redfish: Option<RedfishConfig>,
     phones: Vec<SipPhone>,
 ) -> Result<Simulator, SimulateError> {
+    start_network(config, recordings, redfish, phones, None).await
+}
+
+/// Starts serving like [`start_all`], and also serves web devices on the
+/// addresses after the phones, each over HTTP and HTTPS. All web devices
+/// share one fresh self-signed certificate whose IP SANs are their addresses.
+pub async fn start_network(
+    config: &SimulatorConfig,
+    recordings: Vec<ServedRecording>,
+    redfish: Option<RedfishConfig>,
+    phones: Vec<SipPhone>,
+    web: Option<WebConfig>,
+) -> Result<Simulator, SimulateError> {
     let mockup_count = redfish.as_ref().map_or(0, |redfish| redfish.mockups.len());
-    let count = recordings.len() * config.replicate.max(1) + config.silent + mockup_count + phones.len();
+    let web_count = web.as_ref().map_or(0, |web| web.devices.len());
+    let count = recordings.len() * config.replicate.max(1) + config.silent + mockup_count + phones.len() + web_count;
     let first = u32::from(config.first_address);
     let last = first.checked_add(count.saturating_sub(1) as u32);
     let in_loopback = |n: u32| Ipv4Addr::from(n).is_loopback();
@@ -302,7 +350,23 @@ pub async fn start_all(
         tasks.spawn(crate::sip::agent::serve_tcp(tcp, response, config.latency));
         endpoints.push(Endpoint { address, recording: Some(phone.name), protocol: Protocol::Sip });
     }
-    Ok(Simulator { endpoints, certificate_fingerprint, tasks, redfish_servers })
+    let mut web_servers = Vec::with_capacity(web_count);
+    let mut web_certificate_fingerprint = None;
+    if let Some(web) = web.filter(|web| !web.devices.is_empty()) {
+        let ips: Vec<IpAddr> = web.devices.iter().map(|_| next_address().ip()).collect();
+        let certificate = redfish::self_signed(&ips);
+        for (device, ip) in web.devices.iter().zip(ips) {
+            let http_address = SocketAddr::new(ip, web.http_port);
+            let https_address = SocketAddr::new(ip, web.https_port);
+            let server = crate::http::server::serve(http_address, https_address, device.clone(), &certificate, web.options.clone())
+                .await
+                .map_err(|source| SimulateError::Bind { address: http_address, source })?;
+            endpoints.push(Endpoint { address: http_address, recording: Some(device.name.clone()), protocol: Protocol::Http });
+            web_servers.push(server);
+        }
+        web_certificate_fingerprint = Some(certificate.fingerprint);
+    }
+    Ok(Simulator { endpoints, certificate_fingerprint, web_certificate_fingerprint, tasks, redfish_servers, web_servers })
 }
 
 async fn bind(address: SocketAddr) -> Result<UdpSocket, SimulateError> {

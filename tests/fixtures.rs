@@ -1,5 +1,5 @@
 //! Hand-made fixtures. Every vendor profile has a recording in `fixtures/snmp/`,
-//! `fixtures/redfish/` or `fixtures/sip/` and expected values in
+//! `fixtures/redfish/`, `fixtures/sip/` or `fixtures/http/` and expected values in
 //! `fixtures/expected/*.csv`, and the tests identify each recording and compare.
 
 mod common;
@@ -50,11 +50,12 @@ fn fixtures_match_expected_values() {
     let rows = expected_rows();
     assert!(!rows.is_empty(), "fixtures/expected/*.csv has no rows");
     // SNMP recordings live in fixtures/snmp, Redfish mockup folders in
-    // fixtures/redfish, and saved SIP responses in fixtures/sip.
+    // fixtures/redfish, saved SIP responses in fixtures/sip and saved web
+    // pages in fixtures/http.
     let files: Vec<String> = rows
         .iter()
         .map(|row| {
-            let path = ["snmp", "redfish", "sip"]
+            let path = ["snmp", "redfish", "sip", "http"]
                 .iter()
                 .map(|folder| repository().join("fixtures").join(folder).join(&row.recording))
                 .find(|path| path.exists())
@@ -135,7 +136,12 @@ fn every_fixture_is_listed() {
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|name| name.ends_with(".sip"));
-    let on_disk: BTreeSet<String> = on_disk.into_iter().chain(mockups).chain(sip_responses).collect();
+    let web_pages = std::fs::read_dir(repository().join("fixtures/http"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".http"));
+    let on_disk: BTreeSet<String> = on_disk.into_iter().chain(mockups).chain(sip_responses).chain(web_pages).collect();
     let unlisted: Vec<&String> = on_disk.difference(&listed).collect();
     assert!(unlisted.is_empty(), "fixtures without expected values: {unlisted:?}");
 }

@@ -26,16 +26,22 @@ pub(super) fn merge_rows(devices: Vec<Device>) -> Vec<Device> {
 /// components and fills what the leader lacks, or adds its failure to the reason.
 fn merge(a: Device, b: Device) -> Device {
     // Redfish is the server's own inventory, SNMP the richest view of other
-    // devices, SIP a phone's name and firmware only.
+    // devices, a web page a phone's or printer's model, serial and firmware,
+    // SIP a phone's name and firmware only.
     let rank = |device: &Device| match device.scanned_with {
         Some("redfish") => 0,
-        Some("sip") => 2,
+        Some("http") => 2,
+        Some("sip") => 3,
         _ => 1,
     };
+    // Redfish leads. Among the others, a row that a vendor profile identified
+    // leads a generic or unidentified one, so a phone's web page leads an
+    // SNMP agent that only the standard MIBs describe.
+    let order = |device: &Device| (rank(device) != 0, device.profile.as_deref().is_none_or(|p| p == "generic"), rank(device));
     let (lead, other) = match (a.status.answered(), b.status.answered()) {
         (true, false) => (a, b),
         (false, true) => (b, a),
-        _ if rank(&a) <= rank(&b) => (a, b),
+        _ if order(&a) <= order(&b) => (a, b),
         _ => (b, a),
     };
     let mut device = lead;

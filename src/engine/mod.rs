@@ -2,6 +2,7 @@
 //! collection, under one concurrency limit, and returns one row per target.
 //! Targets scanned over SNMP and Redfish give one row, merged at the end.
 
+mod http;
 mod merge;
 mod redfish;
 mod sip;
@@ -43,6 +44,9 @@ pub struct ScanSettings {
     pub protocols: Vec<Protocol>,
     /// UDP and TCP port of the phones' SIP service.
     pub sip_port: u16,
+    /// TCP port of the devices' plain HTTP web server. HTTPS uses the
+    /// Redfish HTTPS port.
+    pub http_port: u16,
     pub redfish: RedfishSettings,
 }
 
@@ -204,6 +208,16 @@ async fn dispatch(
             tasks.spawn(async move {
                 let _permit = permit;
                 sip::scan(&context, target, only_sip).await;
+            });
+        }
+        if protocols.contains(&Protocol::Http) {
+            let permit = context.permits.clone().acquire_owned().await;
+            let context = context.clone();
+            let target = target.clone();
+            let only_http = protocols == [Protocol::Http];
+            tasks.spawn(async move {
+                let _permit = permit;
+                http::scan(&context, target, only_http).await;
             });
         }
         if !protocols.contains(&Protocol::Snmp) {
@@ -506,7 +520,7 @@ pub fn credential_candidates(credentials: &Credentials, target: &Target) -> Resu
         let auth = set.auth.clone().map_err(|e| format!("credential set {:?} ({}): {e}", set.name, set.origin))?;
         Ok((set.name.clone(), auth))
     };
-    let snmp_names: Vec<&String> = target.credentials.iter().filter(|name| credentials.find_redfish(name).is_none()).collect();
+    let snmp_names: Vec<&String> = target.credentials.iter().filter(|name| credentials.find_redfish(name).is_none() && credentials.find_http(name).is_none()).collect();
     if !snmp_names.is_empty() {
         return snmp_names
             .into_iter()

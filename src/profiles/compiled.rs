@@ -33,6 +33,7 @@ pub struct Profile {
     pub redfish: Option<RedfishRules>,
     pub sip: Option<SipRules>,
     pub ssh: Option<SshRules>,
+    pub http: Option<super::http_rules::HttpRules>,
 }
 
 /// How a platform's CLI is driven over SSH.
@@ -198,7 +199,7 @@ impl Profile {
     /// Checks the sysObjectID and sysDescr conditions only, because
     /// `oid_present` needs values that are fetched after this first pass.
     pub fn prematches(&self, sys_object_id: Option<&Oid>, sys_descr: &str) -> bool {
-        // A profile with Redfish rules only never claims an SNMP agent.
+        // A profile with Redfish, SIP, SSH or HTTP rules only never claims an SNMP agent.
         if self.sys_object_id.is_empty() && self.sys_descr.is_empty() && self.oid_present.is_empty() {
             return false;
         }

@@ -167,11 +167,12 @@ impl Compiler<'_> {
         let matcher = &file.matcher;
         let snmp_conditions = !(matcher.sys_object_id.is_empty() && matcher.sys_descr.is_empty() && matcher.oid_present.is_empty());
         let ssh_detects = file.ssh.as_ref().is_some_and(|ssh| !ssh.detect.is_empty());
-        if !snmp_conditions && file.redfish.is_none() && file.sip.is_none() && !ssh_detects {
+        if !snmp_conditions && file.redfish.is_none() && file.sip.is_none() && !ssh_detects && file.http.is_none() {
             return Err(self.invalid(
-                "[match] needs at least one of sys_object_id, sys_descr or oid_present (or the profile needs a [redfish] or [sip] table, or [ssh] detect rules)".to_string(),
+                "[match] needs at least one of sys_object_id, sys_descr or oid_present (or the profile needs a [redfish], [sip] or [http] table, or [ssh] detect rules)".to_string(),
             ));
         }
+        let http = file.http.as_ref().map(|spec| self.http(spec)).transpose()?;
         let ssh = file.ssh.as_ref().map(|spec| self.ssh(spec)).transpose()?;
         let sip = match &file.sip {
             Some(spec) => {
@@ -228,6 +229,7 @@ impl Compiler<'_> {
             redfish,
             sip,
             ssh,
+            http,
         })
     }
 
@@ -255,6 +257,129 @@ impl Compiler<'_> {
             bmc_version: spec.bmc_version.as_ref().map(|r| self.regex("redfish.bmc_version", r)).transpose()?,
             components,
         })
+    }
+
+    /// Compiles the `[http]` table: page paths, formats and value selectors.
+    fn http(&self, spec: &super::schema::HttpSpec) -> Result<super::http_rules::HttpRules, ProfileError> {
+        use super::http_rules::{FormLogin, HttpRules};
+        if spec.pages.is_empty() {
+            return Err(self.invalid("[http] needs at least one [[http.page]]".to_string()));
+        }
+        if spec.pages[0].matcher.is_none() {
+            return Err(self.field_error(spec.pages[0].path.span().start, "http.page.match", "the first page needs a match regex, because it recognises the platform".to_string()));
+        }
+        let pages = spec.pages.iter().map(|page| self.http_page(page)).collect::<Result<Vec<_>, _>>()?;
+        let form_login = match &spec.form_login {
+            Some(form) => {
+                let logout_post = match form.logout_method.as_deref() {
+                    None | Some("GET") => false,
+                    Some("POST") => true,
+                    Some(other) => return Err(self.field_error(form.logout_path.span().start, "http.form_login.logout_method", format!("{other:?} is not GET or POST"))),
+                };
+                Some(FormLogin {
+                    path: self.http_path("http.form_login.path", &form.path)?,
+                    user_field: form.user_field.clone(),
+                    password_field: form.password_field.clone(),
+                    extra_fields: form.extra_fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                    logout_path: self.http_path("http.form_login.logout_path", &form.logout_path)?,
+                    logout_post,
+                })
+            }
+            None => None,
+        };
+        Ok(HttpRules {
+            product: spec.product.clone(),
+            version_component: spec.version_component.clone().unwrap_or_else(|| "Firmware".to_string()),
+            version_kind: spec.version_kind.unwrap_or(crate::device::ComponentKind::Firmware),
+            form_login,
+            pages,
+        })
+    }
+
+    fn http_path(&self, field: &str, path: &Spanned<String>) -> Result<String, ProfileError> {
+        let text = path.get_ref();
+        if !text.starts_with('/') || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(self.field_error(path.span().start, field, format!("{text:?} is not an absolute path such as /DeviceInformationX")));
+        }
+        Ok(text.clone())
+    }
+
+    fn http_page(&self, spec: &super::schema::HttpPageSpec) -> Result<super::http_rules::HttpPage, ProfileError> {
+        use super::http_rules::{HttpPage, PageFormat, Scheme};
+        let at = spec.path.span().start;
+        let format = PageFormat::parse(&spec.format)
+            .ok_or_else(|| self.field_error(at, "http.page.format", format!("{:?} is not xml, json or html", spec.format)))?;
+        let scheme = match spec.scheme.as_deref() {
+            None | Some("http") => Scheme::Http,
+            Some("https") => Scheme::Https,
+            Some(other) => return Err(self.field_error(at, "http.page.scheme", format!("{other:?} is not http or https"))),
+        };
+        let value = |name: &str, spec: &Option<super::schema::HttpValueSpec>| {
+            spec.as_ref().map(|v| self.http_value(&format!("http.page.{name}"), at, format, v)).transpose()
+        };
+        let components = spec
+            .components
+            .iter()
+            .map(|component| {
+                let field = format!("http.page.component {:?}", component.name);
+                Ok((component.name.clone(), component.kind, self.http_value(&field, at, format, &component.value())?))
+            })
+            .collect::<Result<Vec<_>, ProfileError>>()?;
+        Ok(HttpPage {
+            path: self.http_path("http.page.path", &spec.path)?,
+            scheme,
+            format,
+            login: spec.login,
+            matcher: spec.matcher.as_ref().map(|m| self.regex("http.page.match", m)).transpose()?,
+            model: value("model", &spec.model)?,
+            serial: value("serial", &spec.serial)?,
+            hostname: value("hostname", &spec.hostname)?,
+            version: value("version", &spec.version)?,
+            components,
+        })
+    }
+
+    fn http_value(
+        &self,
+        field: &str,
+        page_at: usize,
+        format: super::http_rules::PageFormat,
+        spec: &super::schema::HttpValueSpec,
+    ) -> Result<super::http_rules::HttpValue, ProfileError> {
+        use super::http_rules::{HttpValue, PageFormat, Selector};
+        let selector = match (format, &spec.xpath, &spec.pointer) {
+            (PageFormat::Xml, Some(path), None) => Selector::XPath(
+                crate::http::xpath::XPath::parse(path.get_ref()).map_err(|m| self.field_error(path.span().start, field, m))?,
+            ),
+            (PageFormat::Json, None, Some(pointer)) => {
+                if !pointer.get_ref().is_empty() && !pointer.get_ref().starts_with('/') {
+                    return Err(self.field_error(pointer.span().start, field, format!("JSON pointer {:?} must start with /", pointer.get_ref())));
+                }
+                Selector::Pointer(pointer.get_ref().clone())
+            }
+            (PageFormat::Html, None, None) if spec.regex.is_some() => Selector::Regex,
+            _ => {
+                let expected = match format {
+                    PageFormat::Xml => "an xpath (and no pointer)",
+                    PageFormat::Json => "a pointer (and no xpath)",
+                    PageFormat::Html => "a regex (and no xpath or pointer)",
+                };
+                return Err(self.field_error(page_at, field, format!("a value on a {} page needs {expected}", format.as_str())));
+            }
+        };
+        let regex = spec.regex.as_ref().map(|r| self.regex(field, r)).transpose()?;
+        if let Some(template) = &spec.template {
+            let Some(regex) = &regex else {
+                return Err(self.field_error(page_at, field, "template needs a regex to take captures from".to_string()));
+            };
+            check_template(template, regex).map_err(|e| self.field_error(page_at, field, e.to_string()))?;
+        }
+        let replace = spec
+            .replace
+            .iter()
+            .map(|(pattern, replacement)| Ok((self.regex(field, pattern)?, replacement.clone())))
+            .collect::<Result<Vec<_>, ProfileError>>()?;
+        Ok(HttpValue { selector, regex, template: spec.template.clone(), replace })
     }
 
     fn invalid(&self, message: String) -> ProfileError {
@@ -510,5 +635,57 @@ pattern = ['Test OS']
         let error = load_text(Path::new("test-cli.toml"), &text).expect_err("refused").to_string();
         assert!(error.starts_with("test-cli.toml:9: ssh.commands:"), "{error}");
         assert!(error.contains("\"configure terminal\" is not a read-only command"), "{error}");
+    }
+
+    const HTTP_PROFILE: &str = r#"
+id = "test-web"
+vendor = "Test"
+class = "printer"
+
+[http]
+[[http.page]]
+path = "/status.xml"
+format = "FORMAT"
+match = 'Test'
+version = VALUE
+"#;
+
+    fn http_profile(format: &str, value: &str) -> Result<Profile, ProfileError> {
+        load_text(Path::new("test-web.toml"), &HTTP_PROFILE.replace("FORMAT", format).replace("VALUE", value))
+    }
+
+    #[test]
+    fn http_only_profile_loads() {
+        let profile = http_profile("xml", r#"{ xpath = "//Version/Revision" }"#).expect("profile loads");
+        let rules = profile.http.as_ref().expect("http rules");
+        assert_eq!(rules.pages[0].path, "/status.xml");
+        assert_eq!(rules.version_component, "Firmware");
+        assert!(!profile.prematches(None, "Test"), "an [http] profile never claims an SNMP agent");
+    }
+
+    #[test]
+    fn http_selector_must_fit_the_format() {
+        let error = http_profile("xml", r#"{ pointer = "/a" }"#).expect_err("rejected").to_string();
+        assert!(error.contains("needs an xpath"), "{error}");
+        let error = http_profile("json", r#"{ pointer = "a" }"#).expect_err("rejected").to_string();
+        assert!(error.contains("must start with /"), "{error}");
+        let error = http_profile("html", r#"{ xpath = "/a" }"#).expect_err("rejected").to_string();
+        assert!(error.contains("needs a regex"), "{error}");
+        let error = http_profile("yaml", r#"{ regex = "a" }"#).expect_err("rejected").to_string();
+        assert!(error.contains("is not xml, json or html"), "{error}");
+    }
+
+    #[test]
+    fn http_invalid_xpath_names_the_line() {
+        let error = http_profile("xml", r#"{ xpath = "Version" }"#).expect_err("rejected").to_string();
+        assert!(error.starts_with("test-web.toml:11: http.page.version:"), "{error}");
+        assert!(error.contains("must start with /"), "{error}");
+    }
+
+    #[test]
+    fn http_first_page_needs_match() {
+        let text = HTTP_PROFILE.replace("FORMAT", "html").replace("VALUE", "{ regex = 'v(\\d)' }").replace("match = 'Test'\n", "");
+        let error = load_text(Path::new("test-web.toml"), &text).expect_err("rejected").to_string();
+        assert!(error.contains("the first page needs a match regex"), "{error}");
     }
 }

@@ -2,6 +2,7 @@
 //! locate its model, serial and firmware versions.
 
 mod compiled;
+pub mod http_rules;
 mod load;
 pub mod read_only;
 pub mod schema;

@@ -37,6 +37,109 @@ pub struct ProfileFile {
     pub sip: Option<SipSpec>,
     /// SSH rules: how to drive the platform's CLI and recognise its output.
     pub ssh: Option<SshSpec>,
+    /// HTTP rules: the web pages that recognise the platform and carry its firmware.
+    pub http: Option<HttpSpec>,
+}
+
+/// The HTTP side of a profile: device information pages read with GET.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSpec {
+    /// The release product of the firmware, when not the profile's.
+    pub product: Option<String>,
+    /// Name of the component that `version` fills; the default is "Firmware".
+    pub version_component: Option<String>,
+    /// Kind of that component; the default is `firmware`.
+    pub version_kind: Option<ComponentKind>,
+    /// The device's form login, used for pages with `login = true` before
+    /// HTTP authentication is tried.
+    pub form_login: Option<FormLoginSpec>,
+    /// Pages in order. The first one recognises the platform.
+    #[serde(rename = "page")]
+    pub pages: Vec<HttpPageSpec>,
+}
+
+/// A web form login and the logout that ends its session.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormLoginSpec {
+    /// Path that receives the POST of the form.
+    pub path: Spanned<String>,
+    /// Form field that carries the user name.
+    pub user_field: String,
+    /// Form field that carries the password.
+    pub password_field: String,
+    /// Further fixed form fields, such as a language or a submit button.
+    #[serde(default)]
+    pub extra_fields: std::collections::BTreeMap<String, String>,
+    /// Path that ends the session.
+    pub logout_path: Spanned<String>,
+    /// `GET` (the default) or `POST`.
+    pub logout_method: Option<String>,
+}
+
+/// One page and the values read from it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpPageSpec {
+    pub path: Spanned<String>,
+    /// `http` (the default) or `https`: the scheme tried first.
+    pub scheme: Option<String>,
+    /// `xml`, `json` or `html`.
+    pub format: String,
+    /// Whether the page needs credentials.
+    #[serde(default)]
+    pub login: bool,
+    /// Regex on the body that recognises the platform. Required on the first page.
+    #[serde(rename = "match")]
+    pub matcher: Option<Spanned<String>>,
+    pub model: Option<HttpValueSpec>,
+    pub serial: Option<HttpValueSpec>,
+    pub hostname: Option<HttpValueSpec>,
+    pub version: Option<HttpValueSpec>,
+    #[serde(default, rename = "component")]
+    pub components: Vec<HttpComponentSpec>,
+}
+
+/// Where a value sits in a page: exactly one of `xpath` (XML), `pointer`
+/// (JSON) or, on HTML pages, `regex` alone. On XML and JSON pages `regex`,
+/// `template` and `replace` shape the selected text as in SNMP sources.
+#[derive(Debug, Deserialize, Clone, Default)]
+#[serde(deny_unknown_fields)]
+pub struct HttpValueSpec {
+    pub xpath: Option<Spanned<String>>,
+    pub pointer: Option<Spanned<String>>,
+    pub regex: Option<Spanned<String>>,
+    pub template: Option<String>,
+    #[serde(default)]
+    pub replace: Vec<(Spanned<String>, String)>,
+}
+
+/// A further firmware component read from a page.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpComponentSpec {
+    pub name: String,
+    pub kind: ComponentKind,
+    pub xpath: Option<Spanned<String>>,
+    pub pointer: Option<Spanned<String>>,
+    pub regex: Option<Spanned<String>>,
+    pub template: Option<String>,
+    #[serde(default)]
+    pub replace: Vec<(Spanned<String>, String)>,
+}
+
+impl HttpComponentSpec {
+    /// Returns the location of the component's version.
+    pub fn value(&self) -> HttpValueSpec {
+        HttpValueSpec {
+            xpath: self.xpath.clone(),
+            pointer: self.pointer.clone(),
+            regex: self.regex.clone(),
+            template: self.template.clone(),
+            replace: self.replace.clone(),
+        }
+    }
 }
 
 /// The SSH side of a profile.

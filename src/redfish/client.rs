@@ -206,7 +206,7 @@ fn session_path(location: &str) -> String {
 
 /// Maps a transport error to the scan's outcomes, looking through its
 /// source chain for TLS and socket errors.
-fn transport_error(error: &reqwest::Error) -> FetchError {
+pub(crate) fn transport_error(error: &reqwest::Error) -> FetchError {
     if error.is_timeout() {
         return FetchError::Timeout;
     }

@@ -255,7 +255,7 @@ pub fn sha256_fingerprint(der: &[u8]) -> String {
     super::tls::format_fingerprint(&super::tls::fingerprint_of(der))
 }
 
-fn tls_config(certificate: &ServerCertificate, tls12_only: bool) -> io::Result<ServerConfig> {
+pub(crate) fn tls_config(certificate: &ServerCertificate, tls12_only: bool) -> io::Result<ServerConfig> {
     let invalid = |error: rustls::Error| io::Error::new(io::ErrorKind::InvalidInput, error);
     let versions: &[&rustls::SupportedProtocolVersion] =
         if tls12_only { &[&rustls::version::TLS12] } else { &[&rustls::version::TLS12, &rustls::version::TLS13] };
@@ -997,7 +997,7 @@ fn random_token() -> String {
 
 /// Decodes standard base64 (RFC 4648, padding optional). Returns `None` when
 /// the text contains other characters or has an impossible length.
-fn decode_base64(text: &str) -> Option<Vec<u8>> {
+pub(crate) fn decode_base64(text: &str) -> Option<Vec<u8>> {
     let value = |c: u8| -> Option<u32> {
         Some(match c {
             b'A'..=b'Z' => c - b'A',

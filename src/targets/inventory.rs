@@ -139,7 +139,7 @@ impl InventoryRow {
             match Protocol::parse(name) {
                 Some(protocol) => protocols.push(protocol),
                 None => {
-                    problem.get_or_insert(format!("unknown protocol {name:?}; expected snmp, redfish or sip"));
+                    problem.get_or_insert(format!("unknown protocol {name:?}; expected snmp, redfish, sip or http"));
                 }
             }
         }

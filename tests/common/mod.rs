@@ -144,7 +144,7 @@ fn expected_count(recordings: &Path, extra: &[&str]) -> usize {
                 .filter_map(|e| e.ok())
                 .filter(|e| {
                     let path = e.path();
-                    path.extension().is_some_and(|x| x == "snmprec" || x == "snmpwalk" || x == "sip")
+                    path.extension().is_some_and(|x| x == "snmprec" || x == "snmpwalk" || x == "sip" || x == "http")
                         || path.join("index.json").is_file()
                 })
                 .count()

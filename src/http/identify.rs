@@ -1,0 +1,241 @@
+//! Identifying a device from its web pages. The first page of each profile
+//! is matched in priority order, and a path that several profiles share is
+//! read once. The profile that matches has the rest of its pages read and
+//! its values extracted.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::{FetchError, Page, PageRequest, PageSource};
+use crate::device::{Component, Status};
+use crate::identify::Identity;
+use crate::profiles::http_rules::{HttpPage, HttpRules, ParsedBody, Scheme};
+use crate::profiles::{Profile, ProfileSet};
+
+/// Result of reading a device's pages: its identity and the pages of the
+/// matched profile that could not be read.
+#[derive(Debug, Default)]
+pub struct HttpReading {
+    pub identity: Identity,
+    pub failures: Vec<String>,
+    /// Whether any page was read over HTTPS.
+    pub used_https: bool,
+}
+
+/// Pages already requested, keyed by scheme and path, so a page that several
+/// profiles name is read once. A login page first read without credentials
+/// is read again with them.
+struct PageCache<'s, S: PageSource> {
+    source: &'s mut S,
+    pages: HashMap<(Scheme, String), Result<Page, FetchError>>,
+    used_https: bool,
+}
+
+impl<S: PageSource> PageCache<'_, S> {
+    async fn fetch(&mut self, page: &HttpPage, rules: &HttpRules) -> Result<Page, FetchError> {
+        let key = (page.scheme, page.path.clone());
+        if let Some(result) = self.pages.get(&key) {
+            let cached_without_login = matches!(result, Ok(p) if p.needs_login() && !p.authenticated);
+            if !(page.login && cached_without_login) {
+                return result.clone();
+            }
+        }
+        let request = PageRequest { path: &page.path, scheme: page.scheme, login: page.login, form_login: rules.form_login.as_ref() };
+        let result = self.source.fetch(&request).await;
+        if let Ok(read) = &result {
+            self.used_https |= read.scheme == Scheme::Https;
+        }
+        self.pages.insert(key, result.clone());
+        result
+    }
+}
+
+/// Reads the pages the profiles name and identifies the device.
+pub async fn identify<S: PageSource>(source: &mut S, profiles: &ProfileSet) -> HttpReading {
+    let mut cache = PageCache { source, pages: HashMap::new(), used_https: false };
+    // Why each page failed to identify the device, by path.
+    let mut notes: BTreeMap<String, String> = BTreeMap::new();
+    let candidates = profiles.profiles.iter().filter_map(|p| p.http.as_ref().map(|rules| (p, rules)));
+    let mut selected = None;
+    for (profile, rules) in candidates {
+        let first = &rules.pages[0];
+        match cache.fetch(first, rules).await {
+            Ok(page) if page.is_success() => match recognise(first, &page) {
+                Ok(()) => {
+                    selected = Some((profile, rules));
+                    break;
+                }
+                Err(note) => {
+                    notes.entry(first.path.clone()).or_insert(note);
+                }
+            },
+            Ok(page) => {
+                notes.entry(first.path.clone()).or_insert_with(|| status_note(first, &page));
+            }
+            Err(error) => {
+                notes.entry(first.path.clone()).or_insert_with(|| format!("{}: {error}", first.path));
+            }
+        }
+    }
+    let mut reading = match selected {
+        Some((profile, rules)) => read_profile(&mut cache, profile, rules).await,
+        None => HttpReading { identity: unidentified(&cache.pages, &notes), ..HttpReading::default() },
+    };
+    reading.used_https = cache.used_https;
+    reading
+}
+
+/// Checks that the page parses in its format and matches the profile's regex.
+fn recognise(page_rules: &HttpPage, page: &Page) -> Result<(), String> {
+    if let Err(message) = ParsedBody::parse(page_rules.format, &page.body) {
+        return Err(format!("{}: invalid {} ({message})", page_rules.path, page_rules.format.as_str()));
+    }
+    match &page_rules.matcher {
+        Some(matcher) if !matcher.is_match(&page.body) => Err(format!("{}: the page matches no profile", page_rules.path)),
+        _ => Ok(()),
+    }
+}
+
+fn status_note(page_rules: &HttpPage, page: &Page) -> String {
+    match (page.needs_login(), page.authenticated) {
+        (true, true) => format!("{}: HTTP {} although credentials were sent; the credentials were rejected", page_rules.path, page.status),
+        (true, false) if page_rules.login => {
+            format!("{}: HTTP {}; the page needs credentials and no [[http]] credential set applies", page_rules.path, page.status)
+        }
+        _ => format!("{}: HTTP {}", page_rules.path, page.status),
+    }
+}
+
+/// Reads every page of the matched profile and extracts its values.
+async fn read_profile<S: PageSource>(cache: &mut PageCache<'_, S>, profile: &Profile, rules: &HttpRules) -> HttpReading {
+    let mut identity = Identity {
+        profile: Some(profile.id.clone()),
+        vendor: Some(profile.vendor.clone()),
+        class: Some(profile.class),
+        ..Identity::default()
+    };
+    let mut failures = Vec::new();
+    for page_rules in &rules.pages {
+        let page = match cache.fetch(page_rules, rules).await {
+            Ok(page) if page.is_success() => page,
+            Ok(page) => {
+                failures.push(status_note(page_rules, &page));
+                continue;
+            }
+            Err(error) => {
+                failures.push(format!("{}: {error}", page_rules.path));
+                continue;
+            }
+        };
+        let parsed = match ParsedBody::parse(page_rules.format, &page.body) {
+            Ok(parsed) => parsed,
+            Err(message) => {
+                failures.push(format!("{}: invalid {} ({message})", page_rules.path, page_rules.format.as_str()));
+                continue;
+            }
+        };
+        extract_page(&mut identity, profile, rules, page_rules, &parsed);
+    }
+    finish_identity(&mut identity, profile);
+    HttpReading { identity, failures, used_https: false }
+}
+
+/// Fills the values this page carries that earlier pages did not.
+fn extract_page(identity: &mut Identity, profile: &Profile, rules: &HttpRules, page_rules: &HttpPage, parsed: &ParsedBody<'_>) {
+    let read = |value: &Option<crate::profiles::http_rules::HttpValue>| value.as_ref().and_then(|v| v.extract(parsed));
+    let text_of = |text: String| crate::identify::text::strip_terminal_controls(&text);
+    let fill = |slot: &mut Option<String>, value: Option<String>| {
+        if slot.is_none() {
+            *slot = value.map(text_of);
+        }
+    };
+    fill(&mut identity.model, read(&page_rules.model));
+    fill(&mut identity.serial, read(&page_rules.serial));
+    fill(&mut identity.hostname, read(&page_rules.hostname));
+    let source = format!("http:{}", page_rules.path);
+    let product = rules.product.clone().or_else(|| profile.release_product.clone());
+    if identity.version.is_none()
+        && let Some(version) = read(&page_rules.version).map(text_of)
+    {
+        identity.version = Some(version.clone());
+        let mut component = Component::new(rules.version_component.clone(), rules.version_kind, version, source.clone());
+        component.protocol = "http";
+        component.release_product = product.clone();
+        identity.components.push(component);
+    }
+    for (name, kind, value) in &page_rules.components {
+        if let Some(version) = value.extract(parsed).map(text_of) {
+            let mut component = Component::new(name.clone(), *kind, version, source.clone());
+            component.protocol = "http";
+            identity.components.push(component);
+        }
+    }
+}
+
+fn finish_identity(identity: &mut Identity, profile: &Profile) {
+    if identity.version.is_some() {
+        identity.status = Some(Status::Ok);
+    } else {
+        identity.status = Some(Status::Partial);
+        identity.reason = Some(format!("matched profile {} but its pages carry no firmware version", profile.id));
+    }
+}
+
+/// Explains why no profile matched, with the status that fits best: a
+/// login the device rejected, then a certificate the scanner rejected, then
+/// a response that matched nothing, then the transport errors.
+fn unidentified(pages: &HashMap<(Scheme, String), Result<Page, FetchError>>, notes: &BTreeMap<String, String>) -> Identity {
+    let reason = if notes.is_empty() {
+        "no vendor profile names HTTP pages".to_string()
+    } else {
+        notes.values().cloned().collect::<Vec<_>>().join("; ")
+    };
+    let results: Vec<&Result<Page, FetchError>> = pages.values().collect();
+    let login_refused = results.iter().any(|r| matches!(r, Ok(page) if page.needs_login()) || matches!(r, Err(FetchError::AuthFailed(_))));
+    let tls_error = results.iter().filter_map(|r| r.as_ref().err()).find(|e| matches!(e, FetchError::TlsRejected(_) | FetchError::TlsLegacy));
+    let answered = results.iter().any(|r| r.is_ok());
+    let status = if login_refused {
+        Status::AuthFailed
+    } else if let Some(error) = tls_error {
+        transport_status(std::iter::once(error))
+    } else if answered || results.is_empty() {
+        Status::Unidentified
+    } else {
+        transport_status(results.iter().filter_map(|r| r.as_ref().err()))
+    };
+    let reason = match status {
+        Status::Unidentified if answered => format!("the web pages match no profile: {reason}"),
+        _ => reason,
+    };
+    Identity { status: Some(status), reason: Some(reason), ..Identity::default() }
+}
+
+/// Returns the status that best explains why no page could be read.
+pub fn transport_status<'a>(errors: impl Iterator<Item = &'a FetchError>) -> Status {
+    let rank = |error: &FetchError| match error {
+        FetchError::TlsLegacy => (0, Status::TlsLegacy),
+        FetchError::TlsRejected(_) => (1, Status::TlsRejected),
+        FetchError::AuthFailed(_) => (2, Status::AuthFailed),
+        FetchError::Refused => (3, Status::Refused),
+        FetchError::Unreachable(_) => (4, Status::Unreachable),
+        // NOTE: protocol errors other than these are reported as `timeout`;
+        // the reason names the real error.
+        FetchError::Timeout | FetchError::Other(_) => (5, Status::Timeout),
+    };
+    errors.map(rank).min_by_key(|(r, _)| *r).map_or(Status::Timeout, |(_, status)| status)
+}
+
+/// Serves a saved recording as a page source for `identify`. Protected
+/// pages are returned as recorded, because the recording contains what the
+/// device showed after login.
+pub struct RecordingSource<'a> {
+    pub recording: &'a super::recording::HttpRecording,
+}
+
+impl PageSource for RecordingSource<'_> {
+    async fn fetch(&mut self, request: &PageRequest<'_>) -> Result<Page, FetchError> {
+        Ok(match self.recording.pages.get(request.path) {
+            Some(page) => Page { status: page.status, body: page.body.clone(), scheme: request.scheme, authenticated: page.protected, challenge: None },
+            None => Page { status: 404, body: String::new(), scheme: request.scheme, authenticated: false, challenge: None },
+        })
+    }
+}
