@@ -3,6 +3,7 @@
 
 mod csv_out;
 mod json;
+mod listing;
 mod table;
 
 use std::collections::BTreeMap;
@@ -12,6 +13,7 @@ use crate::device::{Device, Status};
 
 pub use csv_out::{CSV_COLUMNS, escape_formula, write_csv};
 pub use json::write_json;
+pub use listing::{Listing, write_listing};
 pub use table::write_table;
 
 /// The output formats of `scan` and `identify`.
