@@ -115,7 +115,7 @@ for mode in expand no-expand; do
   [ "$mode" = no-expand ] && extra=(--no-expand)
   /usr/bin/time -v -o "$WORK/time-$mode.txt" "$BIN" scan "$FIRST-$LAST" --protocols redfish \
     --https-port "$HTTPS_PORT" --credentials "$WORK/credentials.toml" --format json \
-    --output "$WORK/result-$mode.json" "${extra[@]}" 2>"$WORK/scan-$mode.log"
+    --output "$WORK/result-$mode.json" --db "$WORK/history.sqlite3" "${extra[@]}" 2>"$WORK/scan-$mode.log"
   python3 - "$mode" "$WORK/result-$mode.json" "$WORK/time-$mode.txt" "$WORK/scan-$mode.log" \
     "$WORK/addresses.txt" "$ITEMS" "$HTTPS_PORT" "$USER_NAME" <<'PY'
 import base64, collections, concurrent.futures, http.client, json, os, re, ssl, sys

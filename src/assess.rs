@@ -148,9 +148,39 @@ impl Assessor<'_> {
     }
 }
 
+impl<'a> Assessor<'a> {
+    /// Returns the release product a component is judged against, as
+    /// [`Assessor::assess`] picks it: the component's own, else the device
+    /// profile's for the profile's version component and OS components.
+    pub fn product_of(&self, device: &Device, component: &Component) -> Option<&'a Product> {
+        if let Some(id) = component.release_product.as_deref() {
+            return self.catalogue.products.get(id);
+        }
+        let profile = device.profile.as_deref().and_then(|id| self.profiles.profiles.iter().find(|p| p.id == id))?;
+        let is_release = is_profile_version(profile, component) || component.kind == ComponentKind::Os;
+        let id = profile.release_product.as_deref().filter(|_| is_release)?;
+        self.catalogue.products.get(id)
+    }
+}
+
+fn is_profile_version(profile: &crate::profiles::Profile, component: &Component) -> bool {
+    profile.version.as_ref().is_some_and(|v| v.name == component.name && v.kind == component.kind)
+}
+
+/// Returns the ids of the product's advisories whose affected ranges
+/// contain the version.
+pub fn advisories_matching(product: &Product, version: &crate::releases::Version) -> Vec<String> {
+    product
+        .advisories
+        .iter()
+        .filter(|a| a.affected.iter().any(|range| range.contains(version)))
+        .map(|a| a.id.clone())
+        .collect()
+}
+
 /// Returns the latest release of the newest train. Trains are ordered by the
 /// version tokens of their names, then by release date.
-fn newest_release(product: &Product) -> Option<String> {
+pub fn newest_release(product: &Product) -> Option<String> {
     let train_number = |name: &str| crate::releases::scheme::tokens(name);
     product
         .trains

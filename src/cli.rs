@@ -22,6 +22,8 @@ use fwsweep::snmp::client::RequestPolicy;
 use fwsweep::targets::{Exclusions, Protocol, Target, TargetSpec, read_inventory, read_target_file};
 
 mod exports;
+mod history;
+mod maintenance;
 
 #[derive(Parser)]
 #[command(name = "fwsweep", version, about = "Report the firmware of customer network devices over SNMP, Redfish and SIP")]
@@ -54,6 +56,19 @@ enum Command {
     /// List the release catalogue, or import endoflife.date data into it.
     #[command(subcommand)]
     Releases(ReleasesCommand),
+    /// List the sweeps stored in the history database.
+    History(history::HistoryListArgs),
+    /// Write a stored sweep again, in any output format, without rescanning.
+    Show(history::ShowArgs),
+    /// Compare two stored sweeps: devices added, gone or moved, firmware
+    /// changed, verdicts improved or worsened. Exits 1 when anything regressed.
+    Diff(history::DiffArgs),
+    /// Plan a maintenance window from a stored sweep: targets, advisories
+    /// fixed, risks, and the order of the upgrades.
+    Plan(maintenance::PlanArgs),
+    /// Rescan the devices of a plan and check that they reached their
+    /// targets. Exits 1 when any did not.
+    Verify(maintenance::VerifyArgs),
 }
 
 #[derive(Subcommand)]
@@ -227,6 +242,8 @@ struct ScanArgs {
     probe_window: usize,
     #[command(flatten)]
     output: OutputArgs,
+    #[command(flatten)]
+    history: history::HistoryArgs,
 }
 
 #[derive(Args)]
@@ -410,7 +427,7 @@ fn init_logging(verbose: u8) {
 /// `--fail-on` was reached or `--strict` found unread targets.
 async fn run(command: Command, verbose: u8) -> Result<bool, Failure> {
     match command {
-        Command::Scan(args) => scan(args, verbose).await,
+        Command::Scan(args) => scan(args, verbose, None).await,
         Command::Identify(args) => identify(args).await,
         Command::Simulate(args) => simulate(args).await.map(|()| false),
         Command::Demo(args) => demo(args, verbose).await,
@@ -422,6 +439,14 @@ async fn run(command: Command, verbose: u8) -> Result<bool, Failure> {
             let options = ImportRequest { file, product, vendor, name, scheme, checked, output };
             import_releases(options).map(|()| false)
         }
+        Command::History(args) => history::list(args),
+        Command::Show(args) => history::show(args),
+        Command::Diff(args) => history::diff_sweeps(args),
+        Command::Plan(args) => maintenance::plan(args),
+        Command::Verify(args) => {
+            let planned = maintenance::verify_targets(&args)?;
+            scan(args.scan, verbose, Some(planned)).await
+        }
     }
 }
 
@@ -431,7 +456,9 @@ fn load_profiles(dirs: &[PathBuf]) -> Result<Arc<ProfileSet>, Failure> {
     Ok(Arc::new(profiles))
 }
 
-async fn scan(args: ScanArgs, verbose: u8) -> Result<bool, Failure> {
+/// Sweeps the targets and writes the report; with a plan (from `verify`),
+/// sweeps the plan's devices and writes the verify result instead.
+async fn scan(args: ScanArgs, verbose: u8, plan: Option<(fwsweep::maintenance::Plan, Vec<Target>)>) -> Result<bool, Failure> {
     let protocols = args
         .protocols
         .iter()
@@ -441,7 +468,7 @@ async fn scan(args: ScanArgs, verbose: u8) -> Result<bool, Failure> {
         Some(path) => Some(std::fs::read(path).map_err(|e| Failure::Input(format!("{}: cannot read: {e}", path.display())))?),
         None => None,
     };
-    if args.targets.is_empty() && args.inventory.is_none() {
+    if args.targets.is_empty() && args.inventory.is_none() && plan.is_none() {
         return Err(Failure::Input("nothing to scan: give TARGETs or --inventory FILE".into()));
     }
     exports::check_output_options(&args.output)?;
@@ -463,6 +490,16 @@ async fn scan(args: ScanArgs, verbose: u8) -> Result<bool, Failure> {
     if let Some(path) = &args.inventory {
         streams.push(read_inventory(path, &credentials).map_err(|e| Failure::Input(e.to_string()))?);
     }
+    let (plan, planned_targets) = plan.unzip();
+    let mut known_tenants: Vec<String> = planned_targets.iter().flatten().map(|t| t.tenant.clone()).collect();
+    if !args.targets.is_empty() {
+        known_tenants.push(args.tenant.clone());
+    }
+    known_tenants.dedup();
+    if let Some(mut planned) = planned_targets {
+        maintenance::keep_defined_credentials(&mut planned, &credentials);
+        streams.push(Box::new(planned.into_iter()));
+    }
     let targets: Box<dyn Iterator<Item = Target> + Send> =
         Box::new(streams.into_iter().flatten().filter(move |target| !exclusions.excludes(target)));
 
@@ -483,7 +520,10 @@ async fn scan(args: ScanArgs, verbose: u8) -> Result<bool, Failure> {
             expand: !args.no_expand,
         },
     };
-    run_sweep(targets, profiles, credentials, settings, &args.output, verbose).await
+    let kind = if plan.is_some() { "verify" } else { "scan" };
+    let recorder = history::begin_recording(&args.history, kind, &known_tenants)?;
+    let extras = history::SweepExtras { history: recorder, plan };
+    run_sweep(targets, profiles, credentials, settings, &args.output, verbose, extras).await
 }
 
 /// Expands one command-line TARGET. A malformed one is a usage error because
@@ -515,6 +555,7 @@ async fn run_sweep(
     settings: ScanSettings,
     output: &OutputArgs,
     verbose: u8,
+    extras: history::SweepExtras,
 ) -> Result<bool, Failure> {
     let cancel = CancellationToken::new();
     watch_ctrl_c(cancel.clone());
@@ -526,7 +567,7 @@ async fn run_sweep(
         .map_err(|e| Failure::Run(format!("cannot open a UDP socket for the sweep: {e}")))?;
     let finished = now_rfc3339();
     tracing::info!(targets = devices.len(), statuses = %report::status_line(&devices), "sweep finished");
-    finish(&mut devices, &profiles, started, finished, output)
+    finish(&mut devices, &profiles, started, finished, output, extras)
 }
 
 /// Assesses, sorts and writes the devices. Returns whether the exit status
@@ -537,6 +578,7 @@ fn finish(
     started: String,
     finished: String,
     output: &OutputArgs,
+    extras: history::SweepExtras,
 ) -> Result<bool, Failure> {
     let catalogue = load_catalogue(&output.releases)?;
     let baselines = match &output.baselines {
@@ -563,11 +605,13 @@ fn finish(
         stale: checked.is_some_and(|c| assessor.is_stale(c)),
         targets: devices.len(),
     };
-    if output.split_by.is_some() || output.format == Format::Html || output.excel {
-        exports::write_exports(&summary, devices, output, &catalogue)?;
-    } else {
-        write_report(&summary, devices, output)?;
+    let stored = history::record_sweep(extras.history, devices, &summary, today);
+    if let Some(plan) = &extras.plan {
+        let missed = maintenance::write_verify(plan, devices, &catalogue, output)?;
+        return stored.map(|()| missed);
     }
+    write_output(&summary, devices, output, &catalogue)?;
+    stored?;
     let unread = devices.iter().filter(|d| !d.status.answered()).count();
     if output.strict && unread > 0 {
         tracing::warn!("{unread} target(s) could not be read, so --strict fails the run");
@@ -607,6 +651,16 @@ fn load_catalogue(dirs: &[PathBuf]) -> Result<Catalogue, Failure> {
         catalogue.add_dir(dir).map_err(|e| Failure::Input(e.to_string()))?;
     }
     Ok(catalogue)
+}
+
+/// Writes the sweep as the options ask: per-tenant files, an HTML report,
+/// CSV for Excel, or the table, CSV or JSON report.
+fn write_output(summary: &SweepSummary, devices: &[Device], output: &OutputArgs, catalogue: &Catalogue) -> Result<(), Failure> {
+    if output.split_by.is_some() || output.format == Format::Html || output.excel {
+        exports::write_exports(summary, devices, output, catalogue)
+    } else {
+        write_report(summary, devices, output)
+    }
 }
 
 fn write_report(summary: &SweepSummary, devices: &[Device], output: &OutputArgs) -> Result<(), Failure> {
@@ -696,7 +750,7 @@ async fn identify(args: IdentifyArgs) -> Result<bool, Failure> {
     }
     let started = now_rfc3339();
     let mut devices = fwsweep::offline::identify_files(&profiles, &files, &args.tenant, &args.site).await;
-    finish(&mut devices, &profiles, started, now_rfc3339(), &args.output)
+    finish(&mut devices, &profiles, started, now_rfc3339(), &args.output, history::SweepExtras::default())
 }
 
 async fn simulate(args: SimulateArgs) -> Result<(), Failure> {
@@ -876,7 +930,7 @@ async fn demo(args: DemoArgs, verbose: u8) -> Result<bool, Failure> {
         redfish: RedfishSettings { https_port: fwsweep::demo::DEMO_HTTPS_PORT, ..RedfishSettings::default() },
     };
     let targets = Box::new(network.targets().into_iter());
-    let findings = run_sweep(targets, profiles, credentials, settings, &args.output, verbose).await;
+    let findings = run_sweep(targets, profiles, credentials, settings, &args.output, verbose, history::SweepExtras::default()).await;
     drop(simulator);
     findings
 }

@@ -266,6 +266,13 @@ pub struct Device {
     /// Trust mode of the BMC's certificate (`verified`, `pinned` or `insecure`)
     /// when the device was read over HTTPS.
     pub tls: Option<&'static str>,
+    /// Whether the firmware has stayed unchanged for longer than the patch
+    /// cadence of the device's class while a newer release exists; `None`
+    /// when the sweep history cannot tell.
+    pub overdue: Option<bool>,
+    /// Date (YYYY-MM-DD) of the earliest stored sweep in the unbroken run of
+    /// sweeps that saw the current firmware version.
+    pub firmware_since: Option<String>,
     #[serde(skip)]
     pub scanned_at: Option<String>,
     /// Rows of one target scanned with several protocols share this key.
@@ -308,6 +315,8 @@ impl Device {
             verdict: None,
             components: Vec::new(),
             tls: None,
+            overdue: None,
+            firmware_since: None,
             scanned_at: None,
             merge_key: None,
             scanned_with: None,

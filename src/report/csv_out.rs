@@ -2,13 +2,13 @@ use std::io::Write;
 
 use crate::device::{Component, Device};
 
-/// The CSV header, in contract order; `note` comes last because it was
-/// added after the others.
-pub const CSV_COLUMNS: [&str; 30] = [
+/// The CSV header, in contract order; `note` and `overdue` come last because
+/// they were added after the others.
+pub const CSV_COLUMNS: [&str; 31] = [
     "tenant", "site", "address", "name", "status", "reason", "class", "vendor", "model", "serial",
     "hostname", "profile", "device_version", "device_verdict", "component", "kind", "version",
     "verdict", "latest_in_train", "latest", "baseline", "eol_date", "advisories", "kev", "source",
-    "protocol", "credential", "recording", "scanned_at", "note",
+    "protocol", "credential", "recording", "scanned_at", "note", "overdue",
 ];
 
 /// Prefixes a cell that a spreadsheet would run as a formula with `'`.
@@ -93,6 +93,7 @@ fn row(device: &Device, component: Option<&Component>) -> Vec<String> {
     }
     cells.extend([text(&device.credential), text(&device.recording), text(&device.scanned_at)]);
     cells.push(component.and_then(|c| c.note.clone()).unwrap_or_default());
+    cells.push(device.overdue.map(|o| o.to_string()).unwrap_or_default());
     cells
 }
 

@@ -5,6 +5,7 @@ pub mod advisories;
 mod csv_out;
 pub mod html;
 mod json;
+mod listing;
 pub mod split;
 mod table;
 
@@ -17,6 +18,7 @@ pub use advisories::AdvisoryIndex;
 pub use csv_out::{CSV_COLUMNS, UTF8_BOM, escape_formula, write_csv, write_csv_for_excel};
 pub use html::write_html;
 pub use json::write_json;
+pub use listing::{Listing, write_listing};
 pub use split::{ExportOptions, SplitBy, write_per_tenant};
 pub use table::write_table;
 

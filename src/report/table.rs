@@ -8,7 +8,7 @@ use crate::identify::text::strip_terminal_controls;
 
 /// A comfy-table style (19 border characters) that draws only the rule
 /// under the header, so a thousand devices take a thousand lines.
-const HEADER_RULE_ONLY: &str = "     ──            ";
+pub(super) const HEADER_RULE_ONLY: &str = "     ──            ";
 
 /// Writes one line per device, device strings stripped of control
 /// sequences, then a line of counts.
@@ -82,7 +82,8 @@ pub fn write_table(
 
 fn verdict_cell(device: &Device, color: bool) -> Cell {
     let Some(verdict) = device.verdict else { return Cell::new("") };
-    let cell = Cell::new(verdict.as_str());
+    let text = if device.overdue == Some(true) { format!("{verdict} overdue") } else { verdict.to_string() };
+    let cell = Cell::new(text);
     if !color {
         return cell;
     }
