@@ -40,7 +40,7 @@ enum Command {
     /// Sweep targets over SNMP, Redfish, SIP and HTTP and report every device's firmware.
     Scan(ScanArgs),
     /// Identify devices from saved recordings (.snmprec, .snmpwalk, Redfish mockup
-    /// folders, .sip, .http), offline.
+    /// folders, .sip, .http, .cli transcripts, or CLI output with --command), offline.
     Identify(IdentifyArgs),
     /// Serve recordings as SNMP agents, Redfish mockups over HTTPS, SIP
     /// phones and web devices, on consecutive loopback addresses.
@@ -257,6 +257,14 @@ struct IdentifyArgs {
     /// Site written into each row.
     #[arg(long, default_value = "default")]
     site: String,
+    /// Read every file as the output of this CLI command, such as
+    /// "show version", and recognise the platform from the text.
+    #[arg(long, value_name = "CMD")]
+    command: Option<String>,
+    /// Apply this profile id to CLI output (--command or .cli transcripts)
+    /// instead of recognising the platform.
+    #[arg(long, value_name = "PROFILE_ID")]
+    platform: Option<String>,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -730,6 +738,12 @@ async fn identify(args: IdentifyArgs) -> Result<bool, Failure> {
     if let Some(missing) = args.recordings.iter().find(|path| !path.exists()) {
         return Err(Failure::Input(format!("{}: no such file or folder", missing.display())));
     }
+    if let Some(id) = &args.platform
+        && !profiles.profiles.iter().any(|profile| &profile.id == id)
+    {
+        return Err(Failure::Input(format!("--platform {id}: no profile has this id; `fwsweep profiles list` shows them")));
+    }
+    let cli_input = fwsweep::ssh::offline::CliInput { command: args.command.clone(), platform: args.platform.clone() };
     for path in &args.recordings {
         if path.is_dir() && !fwsweep::redfish::server::is_mockup(path) {
             let mut inside: Vec<PathBuf> = std::fs::read_dir(path)
@@ -740,6 +754,9 @@ async fn identify(args: IdentifyArgs) -> Result<bool, Failure> {
                         || fwsweep::recording::is_sip_recording(p)
                         || fwsweep::http::recording::is_http_recording(p)
                         || fwsweep::redfish::server::is_mockup(p)
+                        || fwsweep::ssh::offline::is_transcript(p)
+                        // With --command, every file in a folder is command output.
+                        || (args.command.is_some() && p.is_file())
                 })
                 .collect();
             inside.sort();
@@ -749,7 +766,7 @@ async fn identify(args: IdentifyArgs) -> Result<bool, Failure> {
         }
     }
     let started = now_rfc3339();
-    let mut devices = fwsweep::offline::identify_files(&profiles, &files, &args.tenant, &args.site).await;
+    let mut devices = fwsweep::offline::identify_files_with(&profiles, &files, &args.tenant, &args.site, &cli_input).await;
     finish(&mut devices, &profiles, started, now_rfc3339(), &args.output, history::SweepExtras::default())
 }
 
@@ -1143,6 +1160,7 @@ async fn check_profiles(dir: &Path, fixtures: Option<&Path>) -> Result<bool, Fai
                     || fwsweep::recording::is_sip_recording(path)
                     || fwsweep::http::recording::is_http_recording(path)
                     || fwsweep::redfish::server::is_mockup(path)
+                    || fwsweep::ssh::offline::is_transcript(path)
             })
             .collect();
         for profile in &checked.profiles {

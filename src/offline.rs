@@ -7,18 +7,25 @@ use crate::device::{Device, Status};
 use crate::identify::{Identity, identify};
 use crate::profiles::ProfileSet;
 use crate::recording;
+use crate::ssh::offline::CliInput;
 
 /// Identifies each recording. A file that cannot be read still gets a row,
 /// with status `not-scanned` and the error as its reason.
 pub async fn identify_files(profiles: &ProfileSet, paths: &[PathBuf], tenant: &str, site: &str) -> Vec<Device> {
+    identify_files_with(profiles, paths, tenant, site, &CliInput::default()).await
+}
+
+/// Identifies each recording, reading CLI text as `cli` says: with a
+/// command set, every file is that command's output.
+pub async fn identify_files_with(profiles: &ProfileSet, paths: &[PathBuf], tenant: &str, site: &str, cli: &CliInput) -> Vec<Device> {
     let mut devices = Vec::with_capacity(paths.len());
     for path in paths {
-        devices.push(identify_file(profiles, path, tenant, site).await);
+        devices.push(identify_file(profiles, path, tenant, site, cli).await);
     }
     devices
 }
 
-async fn identify_file(profiles: &ProfileSet, path: &Path, tenant: &str, site: &str) -> Device {
+async fn identify_file(profiles: &ProfileSet, path: &Path, tenant: &str, site: &str, cli: &CliInput) -> Device {
     let mut device = Device::empty(tenant, site, None, Status::NotScanned);
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
     device.recording = file_name.clone();
@@ -29,6 +36,9 @@ async fn identify_file(profiles: &ProfileSet, path: &Path, tenant: &str, site: &
     }
     if path.extension().is_some_and(|e| e == "sip") {
         return identify_sip(device, path, profiles);
+    }
+    if cli.command.is_some() || crate::ssh::offline::is_transcript(path) {
+        return identify_cli(device, path, profiles, cli);
     }
     if path.extension().is_some_and(|e| e == "http") {
         return identify_http(device, path, profiles).await;
@@ -109,6 +119,18 @@ async fn identify_http(mut device: Device, path: &Path, profiles: &ProfileSet) -
     let reading = crate::http::identify::identify(&mut source, profiles).await;
     apply_identity(&mut device, reading.identity, &reading.failures);
     device.protocols = vec!["http"];
+    device
+}
+
+/// Identifies a `.cli` transcript or, with `--command`, one command's output.
+fn identify_cli(mut device: Device, path: &Path, profiles: &ProfileSet, cli: &CliInput) -> Device {
+    match crate::ssh::offline::identify_file(path, cli, profiles) {
+        Ok(identity) => {
+            apply_identity(&mut device, identity, &[]);
+            device.protocols = vec!["ssh"];
+        }
+        Err(reason) => device.reason = Some(reason),
+    }
     device
 }
 

@@ -55,7 +55,7 @@ pub async fn record<A: Agent>(agent: &mut A, profiles: &ProfileSet) -> Result<Va
                     SourceKind::Oid(scalar) => subtrees.push(object_group(scalar)),
                     SourceKind::Oids(scalars, _) => subtrees.extend(scalars.iter().map(object_group)),
                     SourceKind::Walk(column) => subtrees.push(column.clone()),
-                    SourceKind::Entity(_) => {}
+                    SourceKind::Entity(_) | SourceKind::Command(_) => {}
                 }
             }
         }

@@ -1,5 +1,5 @@
 //! Hand-made fixtures. Every vendor profile has a recording in `fixtures/snmp/`,
-//! `fixtures/redfish/`, `fixtures/sip/` or `fixtures/http/` and expected values in
+//! `fixtures/redfish/`, `fixtures/sip/`, `fixtures/http/` or `fixtures/ssh/` and expected values in
 //! `fixtures/expected/*.csv`, and the tests identify each recording and compare.
 
 mod common;
@@ -50,12 +50,12 @@ fn fixtures_match_expected_values() {
     let rows = expected_rows();
     assert!(!rows.is_empty(), "fixtures/expected/*.csv has no rows");
     // SNMP recordings live in fixtures/snmp, Redfish mockup folders in
-    // fixtures/redfish, saved SIP responses in fixtures/sip and saved web
-    // pages in fixtures/http.
+    // fixtures/redfish, saved SIP responses in fixtures/sip, saved web pages
+    // in fixtures/http, and CLI transcripts in fixtures/ssh.
     let files: Vec<String> = rows
         .iter()
         .map(|row| {
-            let path = ["snmp", "redfish", "sip", "http"]
+            let path = ["snmp", "redfish", "sip", "http", "ssh"]
                 .iter()
                 .map(|folder| repository().join("fixtures").join(folder).join(&row.recording))
                 .find(|path| path.exists())
@@ -141,7 +141,32 @@ fn every_fixture_is_listed() {
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|name| name.ends_with(".http"));
-    let on_disk: BTreeSet<String> = on_disk.into_iter().chain(mockups).chain(sip_responses).chain(web_pages).collect();
+    let transcripts = std::fs::read_dir(repository().join("fixtures/ssh"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".cli"));
+    let on_disk: BTreeSet<String> =
+        on_disk.into_iter().chain(mockups).chain(sip_responses).chain(web_pages).chain(transcripts).collect();
     let unlisted: Vec<&String> = on_disk.difference(&listed).collect();
     assert!(unlisted.is_empty(), "fixtures without expected values: {unlisted:?}");
+}
+
+/// Every profile with an `[ssh]` table has a CLI transcript among the
+/// fixtures, so its detect rules and command sources are exercised.
+#[test]
+fn every_ssh_profile_has_a_transcript() {
+    let profiles = fwsweep::profiles::ProfileSet::builtin().expect("built-in profiles load");
+    let covered: BTreeSet<String> = expected_rows()
+        .into_iter()
+        .filter(|row| row.recording.ends_with(".cli"))
+        .map(|row| row.profile)
+        .collect();
+    let missing: Vec<&str> = profiles
+        .profiles
+        .iter()
+        .filter(|profile| profile.ssh.is_some() && !covered.contains(&profile.id))
+        .map(|profile| profile.id.as_str())
+        .collect();
+    assert!(missing.is_empty(), "profiles with [ssh] but no fixtures/ssh transcript: {missing:?}");
 }

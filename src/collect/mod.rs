@@ -130,7 +130,7 @@ pub async fn collect<A: Agent>(
                     SourceKind::Walk(column) => {
                         walks.insert(column.clone());
                     }
-                    SourceKind::Entity(_) => {}
+                    SourceKind::Entity(_) | SourceKind::Command(_) => {}
                 }
             }
         }

@@ -10,6 +10,7 @@ use crate::device::{Component, ComponentKind, DeviceClass, Status};
 use crate::profiles::{Profile, ProfileSet, clean_value};
 use crate::recording::Varbinds;
 use crate::snmp::{Oid, Value, oid};
+use crate::ssh::transcript::Transcript;
 
 pub use entity::EntityTable;
 
@@ -17,9 +18,12 @@ pub const SYS_DESCR: &str = "1.3.6.1.2.1.1.1.0";
 pub const SYS_OBJECT_ID: &str = "1.3.6.1.2.1.1.2.0";
 pub const SYS_NAME: &str = "1.3.6.1.2.1.1.5.0";
 
-/// Varbinds of one device, with the values that every rule reads already decoded.
+/// Varbinds of one device, with the values that every rule reads already
+/// decoded, and its command outputs when it was read over SSH.
 pub struct Facts<'a> {
     pub varbinds: &'a Varbinds,
+    /// Cleaned command outputs, which `command` sources read.
+    pub transcript: Option<&'a Transcript>,
     /// sysDescr as the device sent it, decoded, or empty when absent.
     pub sys_descr: String,
     pub sys_object_id: Option<Oid>,
@@ -37,7 +41,21 @@ impl<'a> Facts<'a> {
             Some(other) => other.to_text().and_then(|t| t.parse().ok()),
             None => None,
         };
-        Facts { varbinds, sys_descr, sys_object_id, entity: EntityTable::from_varbinds(varbinds) }
+        Facts { varbinds, transcript: None, sys_descr, sys_object_id, entity: EntityTable::from_varbinds(varbinds) }
+    }
+
+    /// Facts of a device read over SSH only: no varbinds, so SNMP sources
+    /// yield nothing and `command` sources read the transcript.
+    pub fn from_transcript(transcript: &'a Transcript) -> Self {
+        static NO_VARBINDS: Varbinds = Varbinds::new();
+        let mut facts = Facts::new(&NO_VARBINDS);
+        facts.transcript = Some(transcript);
+        facts
+    }
+
+    /// Returns the output of `command`, when the transcript has it.
+    pub fn command_output(&self, command: &str) -> Option<&str> {
+        self.transcript?.output(command)
     }
 
     /// Returns the value at `oid` as cleaned text, or `None` when it is
@@ -106,7 +124,10 @@ pub fn identify(profiles: &ProfileSet, varbinds: &Varbinds) -> Identity {
     identity
 }
 
-fn apply_profile(profile: &Profile, facts: &Facts<'_>, identity: &mut Identity) {
+/// Fills `identity` from the profile's rules: vendor, class, model, serial,
+/// hostname, version and components. The status is `Ok` when a version was
+/// found and `Partial` otherwise.
+pub fn apply_profile(profile: &Profile, facts: &Facts<'_>, identity: &mut Identity) {
     identity.profile = Some(profile.id.clone());
     identity.vendor = Some(profile.vendor.clone());
     identity.class = Some(profile.class);
@@ -120,11 +141,11 @@ fn apply_profile(profile: &Profile, facts: &Facts<'_>, identity: &mut Identity) 
         && let Some((version, source)) = extractor.field.extract(facts)
     {
         identity.version = Some(version.clone());
-        identity.components.push(Component::new(extractor.name.clone(), extractor.kind, version, source));
+        identity.components.push(component(extractor.name.clone(), extractor.kind, version, source));
     }
     for extractor in &profile.components {
-        if let Some((version, source)) = extractor.field.extract(facts) {
-            identity.components.push(Component::new(extractor.name.clone(), extractor.kind, version, source));
+        for found in extractor.extract_all(facts) {
+            identity.components.push(component(found.name, extractor.kind, found.version, found.source));
         }
     }
     if profile.entity_components {
@@ -147,6 +168,17 @@ fn apply_profile(profile: &Profile, facts: &Facts<'_>, identity: &mut Identity) 
             profile.id
         ));
     }
+}
+
+/// Creates a component whose protocol follows from its source: `ssh:` for
+/// command output, SNMP otherwise.
+fn component(name: String, kind: ComponentKind, version: String, source: String) -> Component {
+    let from_ssh = source.starts_with("ssh:");
+    let mut component = Component::new(name, kind, version, source);
+    if from_ssh {
+        component.protocol = "ssh";
+    }
+    component
 }
 
 fn apply_generic(facts: &Facts<'_>, identity: &mut Identity) {

@@ -147,6 +147,8 @@ pub struct Field {
 pub struct Source {
     pub kind: SourceKind,
     pub regex: Option<Regex>,
+    /// Applied to every match instead of `regex`; components only.
+    pub regex_all: Option<Regex>,
     pub template: Option<String>,
     pub replace: Vec<(Regex, String)>,
     pub map: Option<std::collections::BTreeMap<String, String>>,
@@ -158,6 +160,8 @@ pub enum SourceKind {
     Oids(Vec<Oid>, String),
     Walk(Oid),
     Entity(EntityColumn),
+    /// The output of a read-only CLI command, read over SSH.
+    Command(String),
 }
 
 /// The ENTITY-MIB entPhysicalTable columns a profile may read.
@@ -259,9 +263,38 @@ impl Profile {
 
 impl Field {
     /// Returns the first value that a source yields, with its origin such as
-    /// `snmp:1.3.6.1.2.1.1.1.0`.
+    /// `snmp:1.3.6.1.2.1.1.1.0` or `ssh:show version`.
     pub fn extract(&self, facts: &Facts<'_>) -> Option<(String, String)> {
         self.sources.iter().find_map(|source| source.extract(facts))
+    }
+}
+
+/// One component that an extractor found: its name, version and origin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extracted {
+    pub name: String,
+    pub version: String,
+    pub source: String,
+}
+
+impl Extractor {
+    /// Returns the components of the first source that yields any. A
+    /// `regex_all` source yields one per match, the others at most one.
+    pub fn extract_all(&self, facts: &Facts<'_>) -> Vec<Extracted> {
+        for source in &self.field.sources {
+            let found = match &source.regex_all {
+                Some(regex) => source.extract_each(regex, &self.name, facts),
+                None => source
+                    .extract(facts)
+                    .map(|(version, origin)| Extracted { name: self.name.clone(), version, source: origin })
+                    .into_iter()
+                    .collect(),
+            };
+            if !found.is_empty() {
+                return found;
+            }
+        }
+        Vec::new()
     }
 }
 
@@ -289,11 +322,36 @@ impl Source {
                 let (oid, raw) = facts.entity.chassis_value(*column)?;
                 Some((self.shape(&raw)?, format!("snmp:{oid}")))
             }
+            SourceKind::Command(command) => {
+                let output = facts.command_output(command)?;
+                Some((self.shape(output)?, format!("ssh:{command}")))
+            }
         }
     }
 
+    /// Applies `regex` to every match in a command's output. Each match
+    /// keeps the group `version` (else group 1) as its version, shaped by
+    /// `replace` and `map`, and the group `name`, when present, extends
+    /// `base_name`.
+    fn extract_each(&self, regex: &Regex, base_name: &str, facts: &Facts<'_>) -> Vec<Extracted> {
+        let SourceKind::Command(command) = &self.kind else { return Vec::new() };
+        let Some(output) = facts.command_output(command) else { return Vec::new() };
+        regex
+            .captures_iter(output)
+            .filter_map(|captures| {
+                let raw = captures.name("version").or_else(|| captures.get(1))?.as_str();
+                let version = self.shape_extracted(raw)?;
+                let name = match captures.name("name").and_then(|m| clean_value(m.as_str())) {
+                    Some(member) => format!("{base_name} {member}"),
+                    None => base_name.to_string(),
+                };
+                Some(Extracted { name, version, source: format!("ssh:{command}") })
+            })
+            .collect()
+    }
+
     fn shape(&self, raw: &str) -> Option<String> {
-        let mut text = match &self.regex {
+        let text = match &self.regex {
             None => raw.to_string(),
             Some(regex) => {
                 let captures = regex.captures(raw)?;
@@ -307,6 +365,12 @@ impl Source {
                 }
             }
         };
+        self.shape_extracted(&text)
+    }
+
+    /// Applies the replacements, trims, and looks the value up in `map`.
+    fn shape_extracted(&self, extracted: &str) -> Option<String> {
+        let mut text = extracted.to_string();
         for (pattern, replacement) in &self.replace {
             text = pattern.replace_all(&text, replacement.as_str()).into_owned();
         }

@@ -496,13 +496,13 @@ impl Compiler<'_> {
     }
 
     fn source(&self, field: &str, spec: &SourceSpec) -> Result<Source, ProfileError> {
-        let kinds_set = [spec.oid.is_some(), spec.oids.is_some(), spec.walk.is_some(), spec.entity.is_some()]
+        let kinds_set = [spec.oid.is_some(), spec.oids.is_some(), spec.walk.is_some(), spec.entity.is_some(), spec.command.is_some()]
             .iter()
             .filter(|&&set| set)
             .count();
         if kinds_set != 1 {
             return Err(self.invalid(format!(
-                "{field}: each source sets exactly one of oid, oids, walk or entity"
+                "{field}: each source sets exactly one of oid, oids, walk, entity or command"
             )));
         }
         let kind = if let Some(text) = &spec.oid {
@@ -511,6 +511,8 @@ impl Compiler<'_> {
             SourceKind::Oids(self.oids(field, texts)?, spec.join.clone().unwrap_or_else(|| " ".into()))
         } else if let Some(text) = &spec.walk {
             SourceKind::Walk(self.oids(field, std::slice::from_ref(text))?.remove(0))
+        } else if let Some(command) = &spec.command {
+            SourceKind::Command(self.read_only_command(field, command)?)
         } else {
             let name = spec.entity.as_deref().unwrap_or_default();
             SourceKind::Entity(EntityColumn::parse(name).ok_or_else(|| {
@@ -521,6 +523,10 @@ impl Compiler<'_> {
             })?)
         };
         let regex = spec.regex.as_ref().map(|r| self.regex(field, r)).transpose()?;
+        let regex_all = match &spec.regex_all {
+            Some(pattern) => Some(self.regex_all(field, pattern, spec)?),
+            None => None,
+        };
         if spec.template.is_some() && regex.is_none() {
             return Err(self.invalid(format!("{field}: template needs a regex to take captures from")));
         }
@@ -532,7 +538,42 @@ impl Compiler<'_> {
             .iter()
             .map(|(pattern, replacement)| Ok((self.regex(field, pattern)?, replacement.clone())))
             .collect::<Result<Vec<_>, ProfileError>>()?;
-        Ok(Source { kind, regex, template: spec.template.clone(), replace, map: spec.map.clone() })
+        Ok(Source { kind, regex, regex_all, template: spec.template.clone(), replace, map: spec.map.clone() })
+    }
+
+    /// Checks a `command` source: the profile may only name commands that
+    /// pass the same read-only check as the `[ssh]` table.
+    fn read_only_command(&self, field: &str, command: &Spanned<String>) -> Result<String, ProfileError> {
+        if super::read_only::is_read_only(command.get_ref()) {
+            Ok(command.get_ref().trim().to_string())
+        } else {
+            Err(self.field_error(
+                command.span().start,
+                &format!("{field}.command"),
+                format!("{:?} is not a read-only command; only read-only commands may be declared", command.get_ref()),
+            ))
+        }
+    }
+
+    /// Compiles `regex_all`, which only component sources that read a
+    /// command may set, and never together with `regex` or `template`.
+    fn regex_all(&self, field: &str, pattern: &Spanned<String>, spec: &SourceSpec) -> Result<Regex, ProfileError> {
+        let line = pattern.span().start;
+        if !field.starts_with("component") {
+            return Err(self.field_error(line, field, "regex_all is for [[component]] sources only".to_string()));
+        }
+        if spec.command.is_none() {
+            return Err(self.field_error(line, field, "regex_all needs a command source".to_string()));
+        }
+        if spec.regex.is_some() || spec.template.is_some() {
+            return Err(self.field_error(line, field, "regex_all replaces regex and template; set only one".to_string()));
+        }
+        let regex = self.regex(field, pattern)?;
+        let has_version = regex.capture_names().flatten().any(|name| name == "version");
+        if !has_version && regex.captures_len() < 2 {
+            return Err(self.field_error(line, field, "regex_all needs a group named version, or group 1".to_string()));
+        }
+        Ok(regex)
     }
 }
 
@@ -687,5 +728,64 @@ version = VALUE
         let text = HTTP_PROFILE.replace("FORMAT", "html").replace("VALUE", "{ regex = 'v(\\d)' }").replace("match = 'Test'\n", "");
         let error = load_text(Path::new("test-web.toml"), &text).expect_err("rejected").to_string();
         assert!(error.contains("the first page needs a match regex"), "{error}");
+    }
+
+    const COMMAND_PROFILE: &str = r#"
+id = "test-cli"
+vendor = "Test"
+class = "switch"
+
+[version]
+component = "OS"
+sources = [{ oid = "sysDescr", regex = 'V(\S+)' }, { command = "COMMAND", regex = 'Version (\S+)' }]
+
+[[component]]
+name = "Member"
+kind = "os"
+sources = [{ command = "show version", regex_all = '(?m)^(?<name>\d+)\s+(?<version>\S+)$' }]
+
+[ssh]
+prompt = '#$'
+commands = ["show version"]
+
+[[ssh.detect]]
+command = "show version"
+pattern = ['Test OS']
+"#;
+
+    #[test]
+    fn command_source_loads_beside_snmp_source() {
+        let text = COMMAND_PROFILE.replace("COMMAND", "show version");
+        let profile = load_text(Path::new("test-cli.toml"), &text).expect("profile loads");
+        let sources = &profile.version.expect("version").field.sources;
+        assert!(matches!(sources[0].kind, SourceKind::Oid(_)));
+        assert!(matches!(&sources[1].kind, SourceKind::Command(command) if command == "show version"));
+        assert!(profile.components[0].field.sources[0].regex_all.is_some());
+    }
+
+    #[test]
+    fn command_source_must_be_read_only() {
+        let text = COMMAND_PROFILE.replace("COMMAND", "reload");
+        let error = load_text(Path::new("test-cli.toml"), &text).expect_err("rejected").to_string();
+        assert!(error.starts_with("test-cli.toml:8: version.command:"), "{error}");
+        assert!(error.contains("\"reload\" is not a read-only command"), "{error}");
+    }
+
+    #[test]
+    fn regex_all_is_for_components_only() {
+        let text = COMMAND_PROFILE
+            .replace("COMMAND", "show version")
+            .replace("{ command = \"show version\", regex = 'Version (\\S+)' }", "{ command = \"show version\", regex_all = 'Version (\\S+)' }");
+        let error = load_text(Path::new("test-cli.toml"), &text).expect_err("rejected").to_string();
+        assert!(error.contains("regex_all is for [[component]] sources only"), "{error}");
+    }
+
+    #[test]
+    fn regex_all_needs_a_command() {
+        let text = COMMAND_PROFILE
+            .replace("COMMAND", "show version")
+            .replace("{ command = \"show version\", regex_all", "{ oid = \"sysDescr\", regex_all");
+        let error = load_text(Path::new("test-cli.toml"), &text).expect_err("rejected").to_string();
+        assert!(error.contains("regex_all needs a command source"), "{error}");
     }
 }

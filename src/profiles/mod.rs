@@ -8,7 +8,7 @@ pub mod read_only;
 pub mod schema;
 
 pub use compiled::{
-    DetectRule, EnableRules, EntityColumn, Extractor, Field, Profile, RedfishRules, Source, SourceKind, SshMode, SshRules, TemplateError, capture_value,
+    DetectRule, EnableRules, EntityColumn, Extracted, Extractor, Field, Profile, RedfishRules, Source, SourceKind, SshMode, SshRules, TemplateError, capture_value,
     clean_value,
 };
 pub use load::{ProfileError, ProfileSet, load_dir, load_dirs, load_file, load_text};

@@ -270,8 +270,9 @@ pub struct MatchSpec {
     pub oid_present: Vec<String>,
 }
 
-/// Source of one value. Exactly one of `oid`, `oids`, `walk` and `entity` is
-/// set, and `regex`, `template`, `replace` and `map` then shape the text.
+/// Source of one value. Exactly one of `oid`, `oids`, `walk`, `entity` and
+/// `command` is set, and `regex` (or `regex_all`), `template`, `replace` and
+/// `map` then shape the text.
 #[derive(Debug, Deserialize, Clone, Default)]
 #[serde(deny_unknown_fields)]
 pub struct SourceSpec {
@@ -286,6 +287,14 @@ pub struct SourceSpec {
     /// A column of the ENTITY-MIB chassis entry: descr, name, hardware_rev,
     /// firmware_rev, software_rev, serial_num, model_name.
     pub entity: Option<String>,
+    /// A read-only CLI command whose output, read over SSH, holds the value.
+    pub command: Option<Spanned<String>>,
+    /// For components only: a regex applied to every match in the command
+    /// output, so that one source yields one component per stack member or
+    /// content package. The group `version` (else group 1) gives each
+    /// version, and the group `name`, when present, is appended to the
+    /// component's name.
+    pub regex_all: Option<Spanned<String>>,
     /// Regex applied to the value. It keeps the named group `value`, else
     /// group 1, else the whole match. No match means no value from this source.
     pub regex: Option<Spanned<String>>,
