@@ -18,11 +18,13 @@ pub enum Status {
     AuthFailed,
     TlsRejected,
     TlsLegacy,
+    /// The SSH host key was unknown to the known_hosts file, or changed.
+    HostKeyRejected,
     NotScanned,
 }
 
 impl Status {
-    pub const ALL: [Status; 10] = [
+    pub const ALL: [Status; 11] = [
         Status::Ok,
         Status::Partial,
         Status::Unidentified,
@@ -32,6 +34,7 @@ impl Status {
         Status::AuthFailed,
         Status::TlsRejected,
         Status::TlsLegacy,
+        Status::HostKeyRejected,
         Status::NotScanned,
     ];
 
@@ -46,6 +49,7 @@ impl Status {
             Status::AuthFailed => "auth-failed",
             Status::TlsRejected => "tls-rejected",
             Status::TlsLegacy => "tls-legacy",
+            Status::HostKeyRejected => "host-key-rejected",
             Status::NotScanned => "not-scanned",
         }
     }
@@ -266,6 +270,9 @@ pub struct Device {
     /// Trust mode of the BMC's certificate (`verified`, `pinned` or `insecure`)
     /// when the device was read over HTTPS.
     pub tls: Option<&'static str>,
+    /// The SSH algorithms negotiated when the device was read over SSH,
+    /// with those only the legacy set offers listed apart.
+    pub ssh: Option<crate::ssh::algorithms::SshAlgorithms>,
     #[serde(skip)]
     pub scanned_at: Option<String>,
     /// Rows of one target scanned with several protocols share this key.
@@ -308,6 +315,7 @@ impl Device {
             verdict: None,
             components: Vec::new(),
             tls: None,
+            ssh: None,
             scanned_at: None,
             merge_key: None,
             scanned_with: None,

@@ -64,6 +64,33 @@ pub enum Protocol {
     Redfish,
     /// SIP over UDP and TCP (a saved `OPTIONS` response).
     Sip,
+    /// SSH over TCP (a `.cli` transcript).
+    Ssh,
+}
+
+/// Devices to serve over SSH, one per address after the phones.
+#[derive(Clone, Debug)]
+pub struct SshConfig {
+    /// TCP port every simulated SSH device listens on.
+    pub port: u16,
+    pub options: crate::ssh::server::ServerOptions,
+    pub devices: Vec<Arc<crate::ssh::simulated::SimulatedCli>>,
+}
+
+/// The user name simulated SSH devices accept unless `--ssh-user` names another.
+pub const SIMULATED_SSH_USER: &str = "admin";
+
+/// Loads every `.cli` transcript in `dir`, in file-name order.
+pub fn load_cli_devices(dir: &Path) -> Result<Vec<Arc<crate::ssh::simulated::SimulatedCli>>, SimulateError> {
+    let paths = list_sorted(dir, crate::ssh::simulated::is_cli_file)?;
+    paths
+        .iter()
+        .map(|path| {
+            crate::ssh::simulated::SimulatedCli::load(path)
+                .map(Arc::new)
+                .map_err(|e| SimulateError::Cli(e.to_string()))
+        })
+        .collect()
 }
 
 /// A phone that responds to SIP `OPTIONS` with a recorded response.
@@ -105,6 +132,8 @@ pub struct Simulator {
     /// SHA-256 fingerprint of the certificate every Redfish service presents,
     /// for pinning. `None` when no mockup is served.
     pub certificate_fingerprint: Option<String>,
+    /// The host key every SSH device presents. `None` when none is served.
+    pub ssh_host_key: Option<crate::ssh::server::HostKey>,
     tasks: JoinSet<()>,
     redfish_servers: Vec<RunningServer>,
 }
@@ -130,13 +159,15 @@ impl Simulator {
 pub enum SimulateError {
     #[error("{path}: {message}")]
     Phone { path: PathBuf, message: String },
+    #[error("{0}")]
+    Cli(String),
     #[error(transparent)]
     Recording(#[from] RecordingError),
     #[error("{dir}: cannot list the folder: {source}")]
     Dir { dir: PathBuf, source: std::io::Error },
     #[error("{dir}: no .snmprec or .snmpwalk files")]
     Empty { dir: PathBuf },
-    #[error("{dir}: no .snmprec or .snmpwalk files and no Redfish mockup folders (subfolders with an index.json)")]
+    #[error("{dir}: no .snmprec, .snmpwalk, .sip or .cli files and no Redfish mockup folders (subfolders with an index.json)")]
     NothingToServe { dir: PathBuf },
     #[error(transparent)]
     Mockup(#[from] MockupError),
@@ -175,6 +206,7 @@ pub struct Folder {
     pub recordings: Vec<ServedRecording>,
     pub mockups: Vec<Arc<Mockup>>,
     pub phones: Vec<SipPhone>,
+    pub cli_devices: Vec<Arc<crate::ssh::simulated::SimulatedCli>>,
 }
 
 /// Lists the paths in `dir` that `keep` accepts, sorted by name. Entries that
@@ -194,12 +226,13 @@ fn list_sorted(dir: &Path, keep: impl Fn(&Path) -> bool) -> Result<Vec<PathBuf>,
 pub fn load_folder(dir: &Path) -> Result<Folder, SimulateError> {
     let mockups = load_mockups(dir)?;
     let phones = load_phones(dir)?;
+    let cli_devices = load_cli_devices(dir)?;
     let recordings = match load_recordings(dir) {
-        Err(SimulateError::Empty { .. }) if !mockups.is_empty() || !phones.is_empty() => Vec::new(),
+        Err(SimulateError::Empty { .. }) if !mockups.is_empty() || !phones.is_empty() || !cli_devices.is_empty() => Vec::new(),
         Err(SimulateError::Empty { dir }) => return Err(SimulateError::NothingToServe { dir }),
         other => other?,
     };
-    Ok(Folder { recordings, mockups, phones })
+    Ok(Folder { recordings, mockups, phones, cli_devices })
 }
 
 /// Binds every address and starts serving SNMP only. See [`start_with_redfish`].
@@ -229,8 +262,23 @@ pub async fn start_all(
     redfish: Option<RedfishConfig>,
     phones: Vec<SipPhone>,
 ) -> Result<Simulator, SimulateError> {
+    start_with_ssh(config, recordings, redfish, phones, None).await
+}
+
+/// Starts serving like [`start_all`], and also serves SSH devices on the
+/// addresses after the phones, each `.cli` transcript `replicate` times.
+/// All of them present one host key generated now.
+pub async fn start_with_ssh(
+    config: &SimulatorConfig,
+    recordings: Vec<ServedRecording>,
+    redfish: Option<RedfishConfig>,
+    phones: Vec<SipPhone>,
+    ssh: Option<SshConfig>,
+) -> Result<Simulator, SimulateError> {
     let mockup_count = redfish.as_ref().map_or(0, |redfish| redfish.mockups.len());
-    let count = recordings.len() * config.replicate.max(1) + config.silent + mockup_count + phones.len();
+    let ssh_count = ssh.as_ref().map_or(0, |ssh| ssh.devices.len() * config.replicate.max(1));
+    let count =
+        recordings.len() * config.replicate.max(1) + config.silent + mockup_count + phones.len() + ssh_count;
     let first = u32::from(config.first_address);
     let last = first.checked_add(count.saturating_sub(1) as u32);
     let in_loopback = |n: u32| Ipv4Addr::from(n).is_loopback();
@@ -302,7 +350,21 @@ pub async fn start_all(
         tasks.spawn(crate::sip::agent::serve_tcp(tcp, response, config.latency));
         endpoints.push(Endpoint { address, recording: Some(phone.name), protocol: Protocol::Sip });
     }
-    Ok(Simulator { endpoints, certificate_fingerprint, tasks, redfish_servers })
+    let mut ssh_host_key = None;
+    if let Some(ssh) = ssh.filter(|ssh| !ssh.devices.is_empty()) {
+        let host_key = crate::ssh::server::HostKey::generate();
+        for _ in 0..config.replicate.max(1) {
+            for device in &ssh.devices {
+                let address = SocketAddr::new(next_address().ip(), ssh.port);
+                crate::ssh::server::serve(&mut tasks, address, device.clone(), &host_key, ssh.options.clone())
+                    .await
+                    .map_err(|source| SimulateError::Bind { address, source })?;
+                endpoints.push(Endpoint { address, recording: Some(device.name.clone()), protocol: Protocol::Ssh });
+            }
+        }
+        ssh_host_key = Some(host_key);
+    }
+    Ok(Simulator { endpoints, certificate_fingerprint, ssh_host_key, tasks, redfish_servers })
 }
 
 async fn bind(address: SocketAddr) -> Result<UdpSocket, SimulateError> {

@@ -1,4 +1,12 @@
 //! SSH: reading firmware facts from a device's command line.
 
+pub mod algorithms;
+pub mod client;
 pub mod identify;
+pub mod known_hosts;
+pub mod server;
+pub mod session;
+pub mod shell;
+pub mod simulated;
+pub mod terminal;
 pub mod transcript;
