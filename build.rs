@@ -31,9 +31,12 @@ fn main() {
     embed(&mut generated, "DEMO_NETWORK", &root, "fixtures/demo", &|path| {
         path.extension().is_some_and(|e| e == "csv")
     });
+    embed(&mut generated, "DEMO_CLI", &root, "fixtures/demo/ssh", &|path| {
+        path.extension().is_some_and(|e| e == "cli")
+    });
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded.rs");
     std::fs::write(out, generated).expect("OUT_DIR is writable");
-    for folder in ["vendor-profiles", "vendor-profiles/releases", "fixtures/snmp", "fixtures/redfish", "fixtures/sip", "fixtures/http", "fixtures/demo"] {
+    for folder in ["vendor-profiles", "vendor-profiles/releases", "fixtures/snmp", "fixtures/redfish", "fixtures/sip", "fixtures/http", "fixtures/demo", "fixtures/demo/ssh"] {
         println!("cargo:rerun-if-changed={folder}");
     }
 }

@@ -13,7 +13,7 @@ use fwsweep::assess::{Assessor, FailOn};
 use fwsweep::releases::{Baselines, Catalogue};
 use fwsweep::credentials::{Credentials, Secret, SnmpCredential, resolve_secret};
 use fwsweep::device::Device;
-use fwsweep::engine::{RedfishSettings, ScanSettings, now_rfc3339, sweep};
+use fwsweep::engine::{RedfishSettings, ScanSettings, SshSettings, now_rfc3339, sweep};
 use fwsweep::profiles::ProfileSet;
 use fwsweep::report::{self, Format, SplitBy, SweepSummary, TableStyle};
 use fwsweep::redfish::server::{Mockup, ServerOptions};
@@ -26,7 +26,7 @@ mod history;
 mod maintenance;
 
 #[derive(Parser)]
-#[command(name = "fwsweep", version, about = "Report the firmware of customer network devices over SNMP, Redfish and SIP")]
+#[command(name = "fwsweep", version, about = "Report the firmware of customer network devices over SNMP, Redfish, SIP and SSH")]
 struct Cli {
     /// More log output on stderr (-v info, -vv debug, -vvv trace). RUST_LOG overrides it.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -37,13 +37,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Sweep targets over SNMP, Redfish, SIP and HTTP and report every device's firmware.
+    /// Sweep targets over SNMP, Redfish, SIP, HTTP and SSH and report every device's firmware.
     Scan(ScanArgs),
     /// Identify devices from saved recordings (.snmprec, .snmpwalk, Redfish mockup
     /// folders, .sip, .http, .cli transcripts, or CLI output with --command), offline.
     Identify(IdentifyArgs),
     /// Serve recordings as SNMP agents, Redfish mockups over HTTPS, SIP
-    /// phones and web devices, on consecutive loopback addresses.
+    /// phones, web devices and SSH devices, on consecutive loopback addresses.
     Simulate(SimulateArgs),
     /// Sweep the built-in simulated network of four customers and print the report.
     Demo(DemoArgs),
@@ -180,7 +180,7 @@ struct ScanArgs {
     /// tls_fingerprint, insecure.
     #[arg(long, value_name = "FILE")]
     inventory: Option<PathBuf>,
-    /// Credentials TOML with named SNMP, Redfish and HTTP sets fenced to tenants.
+    /// Credentials TOML with named SNMP, Redfish, HTTP and SSH sets fenced to tenants.
     #[arg(long, value_name = "FILE")]
     credentials: Option<PathBuf>,
     /// Tenant of the targets given on the command line.
@@ -195,8 +195,10 @@ struct ScanArgs {
     /// UDP port of the SNMP agents.
     #[arg(long, default_value_t = 161, value_name = "N")]
     snmp_port: u16,
-    /// Protocols to scan, comma-separated: snmp, redfish, sip, http. Inventory rows
-    /// may name their own.
+    /// Protocols to scan, comma-separated: snmp, redfish, sip, http, ssh.
+    /// Inventory rows may name their own. With snmp and ssh, SSH reads only
+    /// what the SNMP-identified profile reads over SSH, and identifies
+    /// SNMP-silent targets.
     #[arg(long, value_delimiter = ',', default_value = "snmp")]
     protocols: Vec<String>,
     /// HTTPS port of the BMCs' Redfish services and of the device web pages
@@ -219,6 +221,27 @@ struct ScanArgs {
     /// UDP and TCP port of the phones' SIP service.
     #[arg(long, default_value_t = 5060, value_name = "N")]
     sip_port: u16,
+    /// TCP port of the devices' SSH service.
+    #[arg(long, default_value_t = 22, value_name = "N")]
+    ssh_port: u16,
+    /// Maximum number of devices read over SSH at once.
+    #[arg(long, default_value_t = 16, value_name = "N")]
+    ssh_concurrency: usize,
+    /// Time allowed for the SSH connection and key exchange, and again for
+    /// authentication (500ms, 10s).
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    ssh_timeout: Duration,
+    /// Time allowed for each SSH command's output to end at the prompt.
+    #[arg(long, default_value = "20s", value_parser = parse_duration, value_name = "DURATION")]
+    ssh_command_timeout: Duration,
+    /// OpenSSH known_hosts file that SSH host keys are checked against
+    /// [default: ~/.ssh/known_hosts].
+    #[arg(long, value_name = "FILE")]
+    known_hosts: Option<PathBuf>,
+    /// Accept host keys that the known_hosts file does not record yet, and
+    /// append them to it. A changed key is rejected all the same.
+    #[arg(long)]
+    trust_new_host_keys: bool,
     /// Targets to leave out, in the TARGET forms (repeatable).
     #[arg(long, value_name = "TARGET")]
     exclude: Vec<String>,
@@ -273,8 +296,9 @@ struct IdentifyArgs {
 struct SimulateArgs {
     /// Folder of .snmprec or .snmpwalk recordings, served in file-name order.
     /// Redfish mockup folders (subfolders with an index.json), saved SIP
-    /// responses (.sip files) and saved web pages (.http files) in it are
-    /// served after them, in that order.
+    /// responses (.sip files), saved web pages (.http files) and CLI
+    /// transcripts (.cli files, served over SSH) in it are served after them,
+    /// in that order.
     #[arg(long, value_name = "DIR")]
     recordings: PathBuf,
     /// UDP and TCP port on which every simulated phone responds to SIP OPTIONS.
@@ -328,6 +352,20 @@ struct SimulateArgs {
     /// Page Redfish collections longer than N members with Members@odata.nextLink.
     #[arg(long, value_name = "N")]
     page_size: Option<usize>,
+    /// TCP port every simulated SSH device (a .cli transcript) listens on.
+    #[arg(long, default_value_t = 2222, value_name = "N")]
+    ssh_port: u16,
+    /// User name the simulated SSH devices accept.
+    #[arg(long, default_value = simulate::SIMULATED_SSH_USER, value_name = "NAME")]
+    ssh_user: String,
+    /// Environment variable that contains the SSH password [default: a
+    /// random password, printed on standard error].
+    #[arg(long, value_name = "NAME")]
+    ssh_password_env: Option<String>,
+    /// Write a known_hosts file with the simulated SSH devices' host key,
+    /// for `scan --known-hosts FILE`.
+    #[arg(long, value_name = "FILE")]
+    ssh_known_hosts: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -470,8 +508,9 @@ async fn scan(args: ScanArgs, verbose: u8, plan: Option<(fwsweep::maintenance::P
     let protocols = args
         .protocols
         .iter()
-        .map(|name| Protocol::parse(name).ok_or_else(|| Failure::Input(format!("--protocols: {name:?} is not snmp, redfish, sip or http"))))
+        .map(|name| Protocol::parse(name).ok_or_else(|| Failure::Input(format!("--protocols: {name:?} is not snmp, redfish, sip, http or ssh"))))
         .collect::<Result<Vec<_>, _>>()?;
+    let ssh = ssh_settings(&args);
     let ca_pem = match &args.ca_file {
         Some(path) => Some(std::fs::read(path).map_err(|e| Failure::Input(format!("{}: cannot read: {e}", path.display())))?),
         None => None,
@@ -527,11 +566,24 @@ async fn scan(args: ScanArgs, verbose: u8, plan: Option<(fwsweep::maintenance::P
             ca_pem,
             expand: !args.no_expand,
         },
+        ssh,
     };
     let kind = if plan.is_some() { "verify" } else { "scan" };
     let recorder = history::begin_recording(&args.history, kind, &known_tenants)?;
     let extras = history::SweepExtras { history: recorder, plan };
     run_sweep(targets, profiles, credentials, settings, &args.output, verbose, extras).await
+}
+
+fn ssh_settings(args: &ScanArgs) -> SshSettings {
+    let defaults = SshSettings::default();
+    SshSettings {
+        port: args.ssh_port,
+        concurrency: args.ssh_concurrency.max(1),
+        connect_timeout: args.ssh_timeout,
+        command_timeout: args.ssh_command_timeout,
+        known_hosts: args.known_hosts.clone().unwrap_or(defaults.known_hosts),
+        trust_new_host_keys: args.trust_new_host_keys,
+    }
 }
 
 /// Expands one command-line TARGET. A malformed one is a usage error because
@@ -778,7 +830,7 @@ async fn simulate(args: SimulateArgs) -> Result<(), Failure> {
         return Err(Failure::Input("--page-size must be at least 1".to_string()));
     }
 
-    let simulate::Folder { recordings, mockups, phones, web_devices } =
+    let simulate::Folder { recordings, mockups, phones, web_devices, cli_devices } =
         simulate::load_folder(&args.recordings).map_err(|e| Failure::Input(e.to_string()))?;
     let redfish = if mockups.is_empty() { None } else { Some(redfish_config(&args, mockups)?) };
     let web = if web_devices.is_empty() {
@@ -795,6 +847,7 @@ async fn simulate(args: SimulateArgs) -> Result<(), Failure> {
             devices: web_devices,
         })
     };
+    let (ssh, printed_ssh_password) = ssh_simulator_config(&args, cli_devices)?;
     let config = SimulatorConfig {
         first_address: args.address,
         port: args.port,
@@ -808,7 +861,7 @@ async fn simulate(args: SimulateArgs) -> Result<(), Failure> {
     };
 
     let uses_default_password = (redfish.is_some() || web.is_some()) && args.redfish_password_env.is_none();
-    let simulator = simulate::start_network(&config, recordings, redfish, phones, web).await.map_err(|e| match e {
+    let simulator = simulate::start_network(&config, recordings, redfish, phones, web, ssh).await.map_err(|e| match e {
         simulate::SimulateError::Bind { .. } => Failure::Run(e.to_string()),
         other => Failure::Input(other.to_string()),
     })?;
@@ -820,6 +873,20 @@ async fn simulate(args: SimulateArgs) -> Result<(), Failure> {
     let (snmp_count, redfish_count, sip_count) =
         (count(simulate::Protocol::Snmp), count(simulate::Protocol::Redfish), count(simulate::Protocol::Sip));
     let web_count = count(simulate::Protocol::Http);
+    let ssh_count = count(simulate::Protocol::Ssh);
+    if let Some(host_key) = &simulator.ssh_host_key {
+        let _ = writeln!(stderr, "fwsweep: SSH host key {}", host_key.fingerprint);
+        if let Some(path) = &args.ssh_known_hosts {
+            write_known_hosts(path, host_key, &simulator.endpoints)?;
+        }
+    }
+    if let Some(password) = &printed_ssh_password {
+        let _ = writeln!(
+            stderr,
+            "fwsweep: SSH user {} has the password \"{password}\", generated for this run (set one with --ssh-password-env NAME)",
+            args.ssh_user
+        );
+    }
 
     if let Some(fingerprint) = &simulator.certificate_fingerprint {
         let _ = writeln!(stderr, "fwsweep: Redfish certificate SHA-256 fingerprint {fingerprint}");
@@ -849,6 +916,9 @@ async fn simulate(args: SimulateArgs) -> Result<(), Failure> {
     if web_count > 0 {
         serving.push(format!("{web_count} web device(s) on HTTP port {} and HTTPS port {}", args.http_port, args.https_port));
     }
+    if ssh_count > 0 {
+        serving.push(format!("{ssh_count} SSH device(s) on TCP port {}", args.ssh_port));
+    }
     let _ = writeln!(stderr, "fwsweep: serving {}. Press Ctrl-C to stop.", serving.join(", "));
     drop(stderr);
 
@@ -865,6 +935,55 @@ async fn simulate(args: SimulateArgs) -> Result<(), Failure> {
         () = simulator.wait() => Ok(()),
         _ = tokio::signal::ctrl_c() => Ok(()),
     }
+}
+
+/// Builds the SSH settings of `simulate`. Returns them and, when no
+/// --ssh-password-env is given, the random password generated for the run,
+/// which the caller prints because it protects only simulated devices.
+fn ssh_simulator_config(
+    args: &SimulateArgs,
+    devices: Vec<Arc<fwsweep::ssh::simulated::SimulatedCli>>,
+) -> Result<(Option<simulate::SshConfig>, Option<String>), Failure> {
+    if devices.is_empty() {
+        return Ok((None, None));
+    }
+    let (password, printed) = match &args.ssh_password_env {
+        Some(name) => match std::env::var(name) {
+            Ok(value) if !value.is_empty() => (value, None),
+            Ok(_) => return Err(Failure::Input(format!("environment variable {name} (--ssh-password-env) is empty"))),
+            Err(_) => {
+                return Err(Failure::Input(format!(
+                    "environment variable {name} (--ssh-password-env) is not set; export it or drop the option"
+                )));
+            }
+        },
+        None => {
+            use rand::Rng;
+            let generated: String =
+                rand::rng().sample_iter(&rand::distr::Alphanumeric).take(16).map(char::from).collect();
+            (generated.clone(), Some(generated))
+        }
+    };
+    let options = fwsweep::ssh::server::ServerOptions {
+        user: args.ssh_user.clone(),
+        password: Secret::new(password),
+        latency: Duration::from_millis(args.latency),
+    };
+    Ok((Some(simulate::SshConfig { port: args.ssh_port, options, devices }), printed))
+}
+
+/// Writes a known_hosts line for every simulated SSH device.
+fn write_known_hosts(
+    path: &Path,
+    host_key: &fwsweep::ssh::server::HostKey,
+    endpoints: &[simulate::Endpoint],
+) -> Result<(), Failure> {
+    let lines: String = endpoints
+        .iter()
+        .filter(|endpoint| endpoint.protocol == simulate::Protocol::Ssh)
+        .map(|endpoint| format!("{}\n", host_key.known_hosts_line(endpoint.address)))
+        .collect();
+    std::fs::write(path, lines).map_err(|e| Failure::Run(format!("{}: cannot write: {e}", path.display())))
 }
 
 /// Builds the Redfish settings of `simulate`. The password comes from the
@@ -917,13 +1036,14 @@ async fn demo(args: DemoArgs, verbose: u8) -> Result<bool, Failure> {
         },
         devices: network.web_devices.clone(),
     });
-    let simulator = simulate::start_network(&network.config, network.recordings.clone(), redfish, network.phones.clone(), web)
+    let simulator = simulate::start_network(&network.config, network.recordings.clone(), redfish, network.phones.clone(), web, network.ssh_config())
         .await
         .map_err(|e| Failure::Run(format!("cannot start the demo network: {e}")))?;
+    let known_hosts = demo_known_hosts(&simulator)?;
     let credentials = network.credentials(simulator.certificate_fingerprint.as_deref());
     let _ = writeln!(
         std::io::stderr(),
-        "fwsweep demo: {} simulated devices for {} customers on {}-{} (SNMP on UDP {}, Redfish on TCP {}, SIP on {}, web pages on TCP {}), sweeping...",
+        "fwsweep demo: {} simulated devices for {} customers on {}-{} (SNMP on UDP {}, Redfish on TCP {}, SIP on {}, web pages on TCP {}, SSH on TCP {}), sweeping...",
         network.devices.len(),
         credentials.redfish.len(),
         simulator.endpoints.first().map(|e| e.address.ip().to_string()).unwrap_or_default(),
@@ -932,6 +1052,7 @@ async fn demo(args: DemoArgs, verbose: u8) -> Result<bool, Failure> {
         fwsweep::demo::DEMO_HTTPS_PORT,
         fwsweep::demo::DEMO_SIP_PORT,
         fwsweep::demo::DEMO_HTTP_PORT,
+        fwsweep::demo::DEMO_SSH_PORT,
     );
     let profiles = load_profiles(&args.output.profiles)?;
     let settings = ScanSettings {
@@ -945,11 +1066,24 @@ async fn demo(args: DemoArgs, verbose: u8) -> Result<bool, Failure> {
         sip_port: fwsweep::demo::DEMO_SIP_PORT,
         http_port: fwsweep::demo::DEMO_HTTP_PORT,
         redfish: RedfishSettings { https_port: fwsweep::demo::DEMO_HTTPS_PORT, ..RedfishSettings::default() },
+        ssh: SshSettings { port: fwsweep::demo::DEMO_SSH_PORT, known_hosts: known_hosts.clone(), ..SshSettings::default() },
     };
     let targets = Box::new(network.targets().into_iter());
     let findings = run_sweep(targets, profiles, credentials, settings, &args.output, verbose, history::SweepExtras::default()).await;
     drop(simulator);
+    let _ = std::fs::remove_file(&known_hosts);
     findings
+}
+
+/// Writes the demo's SSH host key for each SSH address into a fresh file in
+/// the temporary folder, so the demo checks host keys like a real sweep.
+fn demo_known_hosts(simulator: &simulate::Simulator) -> Result<PathBuf, Failure> {
+    let path = std::env::temp_dir().join(format!("fwsweep-demo-known_hosts-{}", std::process::id()));
+    match &simulator.ssh_host_key {
+        Some(host_key) => write_known_hosts(&path, host_key, &simulator.endpoints)?,
+        None => std::fs::write(&path, "").map_err(|e| Failure::Run(format!("{}: cannot write: {e}", path.display())))?,
+    }
+    Ok(path)
 }
 
 fn list_profiles(dirs: &[PathBuf]) -> Result<(), Failure> {

@@ -124,6 +124,23 @@ pub struct Credentials {
     pub snmp: Vec<SnmpCredential>,
     pub redfish: Vec<RedfishCredential>,
     pub http: Vec<crate::http::credentials::HttpCredential>,
+    pub ssh: Vec<SshCredential>,
+}
+
+/// One named SSH credential set.
+#[derive(Clone, Debug)]
+pub struct SshCredential {
+    pub name: String,
+    pub tenants: Vec<String>,
+    pub origin: String,
+    /// The login, or the reason a secret could not be resolved.
+    pub login: Result<crate::ssh::client::Login, String>,
+}
+
+impl SshCredential {
+    pub fn allows_tenant(&self, tenant: &str) -> bool {
+        self.tenants.iter().any(|t| t == tenant)
+    }
 }
 
 /// One named Redfish credential set.
@@ -158,9 +175,8 @@ pub enum CredentialsError {
 struct FileShape {
     #[serde(default)]
     snmp: Vec<Spanned<SnmpSetShape>>,
-    // SSH and Redfish sets are read by their collectors.
     #[serde(default)]
-    ssh: Vec<toml::Value>,
+    ssh: Vec<Spanned<SshSetShape>>,
     #[serde(default)]
     redfish: Vec<Spanned<RedfishSetShape>>,
     #[serde(default)]
@@ -177,6 +193,21 @@ struct RedfishSetShape {
     /// "session" (the default) or "basic".
     auth: Option<String>,
     tls_fingerprint: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SshSetShape {
+    name: String,
+    tenants: Vec<String>,
+    user: String,
+    password: Option<String>,
+    /// Path of a private key file, relative to the credentials file.
+    private_key: Option<String>,
+    key_passphrase: Option<String>,
+    enable_secret: Option<String>,
+    #[serde(default)]
+    legacy_algorithms: bool,
 }
 
 #[derive(Deserialize)]
@@ -208,7 +239,6 @@ impl Credentials {
             line: error.span().map_or(1, |span| line_of(span.start)),
             message: error.message().to_string(),
         })?;
-        let _ = &file.ssh;
 
         let base = path.parent().unwrap_or(Path::new("."));
         let mut credentials = Credentials::default();
@@ -268,16 +298,43 @@ impl Credentials {
             let invalid = |message: String| CredentialsError::Invalid { path: path.to_path_buf(), line, message };
             let origin = format!("{}:{line}", path.display());
             let set = crate::http::credentials::build(spanned.into_inner(), origin, base).map_err(invalid)?;
-            if credentials.http.iter().any(|c| c.name == set.name) || credentials.find(&set.name).is_some() || credentials.find_redfish(&set.name).is_some() {
+            if credentials.is_defined(&set.name) {
                 return Err(invalid(format!("duplicate credential set name {:?}", set.name)));
             }
             credentials.http.push(set);
+        }
+        for spanned in file.ssh {
+            let line = line_of(spanned.span().start);
+            let invalid = |message: String| CredentialsError::Invalid { path: path.to_path_buf(), line, message };
+            let set = spanned.into_inner();
+            if credentials.is_defined(&set.name) {
+                return Err(invalid(format!("duplicate credential set name {:?}", set.name)));
+            }
+            if set.tenants.is_empty() {
+                return Err(invalid(format!("set {:?}: tenants must name at least one tenant", set.name)));
+            }
+            let login = build_ssh_login(&set, base).map_err(|message| invalid(format!("set {:?}: {message}", set.name)))?;
+            credentials.ssh.push(SshCredential {
+                name: set.name,
+                tenants: set.tenants,
+                origin: format!("{}:{line}", path.display()),
+                login,
+            });
         }
         Ok(credentials)
     }
 
     pub fn find_http(&self, name: &str) -> Option<&crate::http::credentials::HttpCredential> {
         self.http.iter().find(|c| c.name == name)
+    }
+
+    /// Returns whether a set of any protocol has this name.
+    fn is_defined(&self, name: &str) -> bool {
+        self.find(name).is_some() || self.find_redfish(name).is_some() || self.find_http(name).is_some() || self.find_ssh(name).is_some()
+    }
+
+    pub fn find_ssh(&self, name: &str) -> Option<&SshCredential> {
+        self.ssh.iter().find(|c| c.name == name)
     }
 
     pub fn find_redfish(&self, name: &str) -> Option<&RedfishCredential> {
@@ -356,6 +413,53 @@ fn build_auth(set: &SnmpSetShape, base: &Path) -> Result<Result<SnmpAuth, String
     Ok(resolved)
 }
 
+/// Validates an `[[ssh]]` set (a structural error is returned as `Err`) and
+/// resolves its secrets (a resolution failure is kept inside the inner result).
+fn build_ssh_login(set: &SshSetShape, base: &Path) -> Result<Result<crate::ssh::client::Login, String>, String> {
+    use crate::ssh::client::{Login, LoginMethod};
+    let references = [
+        ("password", set.password.as_deref()),
+        ("key_passphrase", set.key_passphrase.as_deref()),
+        ("enable_secret", set.enable_secret.as_deref()),
+    ];
+    for (field, reference) in references {
+        if let Some(reference) = reference {
+            check_reference(reference, field)?;
+        }
+    }
+    match (&set.password, &set.private_key) {
+        (Some(_), Some(_)) => return Err("give either password or private_key, not both".into()),
+        (None, None) => return Err("password or private_key is missing".into()),
+        (Some(_), None) if set.key_passphrase.is_some() => return Err("key_passphrase needs private_key".into()),
+        _ => {}
+    }
+    let resolve = |field: &str, reference: &Option<String>| -> Result<Option<Secret>, String> {
+        reference.as_deref().map(|r| resolve_secret(r, base).map_err(|e| format!("{field}: {e}"))).transpose()
+    };
+    let resolved = (|| {
+        let method = match (&set.password, &set.private_key) {
+            (Some(_), _) => LoginMethod::Password(resolve("password", &set.password)?.unwrap_or_else(|| Secret::new(String::new()))),
+            (None, Some(key)) => {
+                let key = key.strip_prefix("file:").unwrap_or(key);
+                let path = base.join(key);
+                if !path.is_file() {
+                    return Err(format!("private_key: {} is not a readable file", path.display()));
+                }
+                warn_if_shared(&path);
+                LoginMethod::PrivateKey { path, passphrase: resolve("key_passphrase", &set.key_passphrase)? }
+            }
+            (None, None) => unreachable!("checked above"),
+        };
+        Ok(Login {
+            user: set.user.clone(),
+            method,
+            enable_secret: resolve("enable_secret", &set.enable_secret)?,
+            legacy_algorithms: set.legacy_algorithms,
+        })
+    })();
+    Ok(resolved)
+}
+
 fn check_reference(reference: &str, field: &str) -> Result<(), String> {
     if reference.starts_with("env:") || reference.starts_with("file:") {
         Ok(())
@@ -372,6 +476,41 @@ mod tests {
     fn secret_debug_is_redacted() {
         let secret = Secret("hunter2-xyz".to_string());
         assert!(!format!("{secret:?}").contains("hunter2"));
+    }
+
+    fn load_text(text: &str) -> Result<Credentials, CredentialsError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("credentials.toml");
+        std::fs::write(&path, text).unwrap();
+        Credentials::load(&path)
+    }
+
+    #[test]
+    fn ssh_set_with_password_reference_loads() {
+        // SAFETY: the variable name is unique to this test.
+        unsafe { std::env::set_var("FWSWEEP_TEST_SSH_SET_PASSWORD", "pw-123") };
+        let text = "[[ssh]]\nname = \"acme-cli\"\ntenants = [\"acme\"]\nuser = \"netops\"\npassword = \"env:FWSWEEP_TEST_SSH_SET_PASSWORD\"\nlegacy_algorithms = true\n";
+        let credentials = load_text(text).unwrap();
+        let set = credentials.find_ssh("acme-cli").expect("set is loaded");
+        let login = set.login.as_ref().expect("secret resolves");
+        assert_eq!(login.user, "netops");
+        assert!(login.legacy_algorithms);
+        assert!(matches!(&login.method, crate::ssh::client::LoginMethod::Password(p) if p.expose() == "pw-123"));
+    }
+
+    #[test]
+    fn ssh_set_with_inline_password_is_rejected() {
+        let text = "[[ssh]]\nname = \"a\"\ntenants = [\"acme\"]\nuser = \"u\"\npassword = \"hunter2\"\n";
+        let error = load_text(text).unwrap_err().to_string();
+        assert!(error.contains(":1: set \"a\": password must be a reference"), "{error}");
+        assert!(!error.contains("hunter2"), "{error}");
+    }
+
+    #[test]
+    fn ssh_set_needs_one_login_method() {
+        let text = "[[ssh]]\nname = \"a\"\ntenants = [\"acme\"]\nuser = \"u\"\n";
+        let error = load_text(text).unwrap_err().to_string();
+        assert!(error.contains("password or private_key is missing"), "{error}");
     }
 
     #[test]

@@ -21,6 +21,12 @@ pub const DEMO_SIP_PORT: u16 = 15060;
 pub const DEMO_HTTP_PORT: u16 = 16080;
 /// HTTPS port of the demo's Redfish services.
 pub const DEMO_HTTPS_PORT: u16 = 16443;
+/// TCP port of the demo's SSH devices.
+pub const DEMO_SSH_PORT: u16 = 16022;
+/// User name and password that the demo's SSH devices accept. They protect
+/// only simulated devices on loopback.
+pub const DEMO_SSH_USER: &str = "admin";
+pub const DEMO_SSH_PASSWORD: &str = "simulated";
 /// User name that the demo's Redfish services accept. The password is the
 /// simulator's fixed, public one.
 pub const DEMO_REDFISH_USER: &str = "admin";
@@ -31,8 +37,9 @@ pub const DEMO_COMMUNITY: &str = "public";
 /// tenant and site it belongs to. `recording` is a file in `fixtures/snmp`,
 /// `silent` for an address that never responds, `redfish:NAME` for a BMC
 /// served from `fixtures/redfish/NAME`, `sip:FILE` for a phone that
-/// responds to SIP from `fixtures/sip/FILE`, or `http:FILE` for a device
-/// whose web pages are served from `fixtures/http/FILE`.
+/// responds to SIP from `fixtures/sip/FILE`, `http:FILE` for a device whose
+/// web pages are served from `fixtures/http/FILE`, or `ssh:FILE` for a device
+/// read over SSH from `fixtures/demo/ssh/FILE`.
 #[derive(Debug, Clone)]
 pub struct DemoDevice {
     pub recording: String,
@@ -50,6 +57,8 @@ pub struct DemoNetwork {
     pub mockups: Vec<Arc<crate::redfish::server::Mockup>>,
     pub phones: Vec<crate::simulate::SipPhone>,
     pub web_devices: Vec<Arc<crate::http::recording::HttpRecording>>,
+    /// Devices served over SSH, after the phones.
+    pub cli_devices: Vec<Arc<crate::ssh::simulated::SimulatedCli>>,
     pub devices: Vec<DemoDevice>,
 }
 
@@ -83,11 +92,18 @@ pub fn network() -> Result<DemoNetwork, DemoError> {
     }
 
     // The simulator gives each device one address, first to the SNMP agents,
-    // then silent addresses, Redfish services, phones and web devices. The
-    // stable sort keeps table order within each group, so `targets` can
-    // derive addresses.
+    // then silent addresses, Redfish services, phones, web devices and SSH
+    // devices. The stable sort keeps table order within each group, so
+    // `targets` can derive addresses.
     devices.sort_by_key(|d| {
-        (d.recording.starts_with("http:"), d.recording.starts_with("sip:"), d.recording.starts_with("redfish:"), d.recording == "silent")
+        let recording = &d.recording;
+        (
+            recording.starts_with("ssh:"),
+            recording.starts_with("http:"),
+            recording.starts_with("sip:"),
+            recording.starts_with("redfish:"),
+            recording == "silent",
+        )
     });
 
     let mut web_devices = Vec::new();
@@ -100,6 +116,19 @@ pub fn network() -> Result<DemoNetwork, DemoError> {
             .ok_or_else(|| DemoError(format!("network.csv names {path}, which is not found")))?;
         let recording = crate::http::recording::parse(name, text).map_err(|e| DemoError(format!("{path}: {e}")))?;
         web_devices.push(Arc::new(recording));
+    }
+
+    let mut cli_devices = Vec::new();
+    for device in devices.iter().filter(|d| d.recording.starts_with("ssh:")) {
+        let name = &device.recording["ssh:".len()..];
+        let path = format!("fixtures/demo/ssh/{name}");
+        let (_, text) = crate::embedded::DEMO_CLI
+            .iter()
+            .find(|(embedded, _)| *embedded == path)
+            .ok_or_else(|| DemoError(format!("network.csv names {path}, which is not found")))?;
+        let cli = crate::ssh::simulated::SimulatedCli::parse(name, text)
+            .map_err(|(line, message)| DemoError(format!("{path}:{line}: {message}")))?;
+        cli_devices.push(Arc::new(cli));
     }
 
     let mut phones = Vec::new();
@@ -155,6 +184,7 @@ pub fn network() -> Result<DemoNetwork, DemoError> {
         mockups,
         phones,
         web_devices,
+        cli_devices,
         devices,
     })
 }
@@ -180,6 +210,9 @@ impl DemoNetwork {
                 } else if device.recording.starts_with("http:") {
                     target.protocols = Some(vec![crate::targets::Protocol::Http]);
                     target.port = Some(DEMO_HTTP_PORT);
+                } else if device.recording.starts_with("ssh:") {
+                    target.protocols = Some(vec![crate::targets::Protocol::Ssh]);
+                    target.port = Some(DEMO_SSH_PORT);
                 } else {
                     target.port = Some(DEMO_PORT);
                 }
@@ -221,6 +254,33 @@ impl DemoNetwork {
                 tls_fingerprint: pin,
             })
             .collect();
-        Credentials { snmp: sets, redfish, http: Vec::new() }
+        let ssh = tenants
+            .iter()
+            .map(|tenant| crate::credentials::SshCredential {
+                name: format!("{tenant}-cli"),
+                tenants: vec![tenant.clone()],
+                origin: "demo".to_string(),
+                login: Ok(crate::ssh::client::Login {
+                    user: DEMO_SSH_USER.to_string(),
+                    method: crate::ssh::client::LoginMethod::Password(Secret::new(DEMO_SSH_PASSWORD.to_string())),
+                    enable_secret: None,
+                    legacy_algorithms: false,
+                }),
+            })
+            .collect();
+        Credentials { snmp: sets, redfish, http: Vec::new(), ssh }
+    }
+
+    /// Returns the SSH settings of the demo simulator.
+    pub fn ssh_config(&self) -> Option<crate::simulate::SshConfig> {
+        (!self.cli_devices.is_empty()).then(|| crate::simulate::SshConfig {
+            port: DEMO_SSH_PORT,
+            options: crate::ssh::server::ServerOptions {
+                user: DEMO_SSH_USER.to_string(),
+                password: Secret::new(DEMO_SSH_PASSWORD.to_string()),
+                latency: std::time::Duration::ZERO,
+            },
+            devices: self.cli_devices.clone(),
+        })
     }
 }

@@ -18,11 +18,13 @@ pub enum Status {
     AuthFailed,
     TlsRejected,
     TlsLegacy,
+    /// The SSH host key was unknown to the known_hosts file, or changed.
+    HostKeyRejected,
     NotScanned,
 }
 
 impl Status {
-    pub const ALL: [Status; 10] = [
+    pub const ALL: [Status; 11] = [
         Status::Ok,
         Status::Partial,
         Status::Unidentified,
@@ -32,6 +34,7 @@ impl Status {
         Status::AuthFailed,
         Status::TlsRejected,
         Status::TlsLegacy,
+        Status::HostKeyRejected,
         Status::NotScanned,
     ];
 
@@ -46,6 +49,7 @@ impl Status {
             Status::AuthFailed => "auth-failed",
             Status::TlsRejected => "tls-rejected",
             Status::TlsLegacy => "tls-legacy",
+            Status::HostKeyRejected => "host-key-rejected",
             Status::NotScanned => "not-scanned",
         }
     }
@@ -273,6 +277,9 @@ pub struct Device {
     /// Date (YYYY-MM-DD) of the earliest stored sweep in the unbroken run of
     /// sweeps that saw the current firmware version.
     pub firmware_since: Option<String>,
+    /// The SSH algorithms negotiated when the device was read over SSH,
+    /// with those only the legacy set offers listed apart.
+    pub ssh: Option<crate::ssh::algorithms::SshAlgorithms>,
     #[serde(skip)]
     pub scanned_at: Option<String>,
     /// Rows of one target scanned with several protocols share this key.
@@ -317,6 +324,7 @@ impl Device {
             tls: None,
             overdue: None,
             firmware_since: None,
+            ssh: None,
             scanned_at: None,
             merge_key: None,
             scanned_with: None,

@@ -66,6 +66,8 @@ pub enum Protocol {
     Sip,
     /// Web pages over HTTP and HTTPS (a saved `.http` recording).
     Http,
+    /// SSH over TCP (a `.cli` transcript).
+    Ssh,
 }
 
 /// Web devices to serve, one per address after the SIP phones.
@@ -84,6 +86,31 @@ pub struct WebConfig {
 pub fn load_web_devices(dir: &Path) -> Result<Vec<Arc<crate::http::recording::HttpRecording>>, SimulateError> {
     let paths = list_sorted(dir, crate::http::recording::is_http_recording)?;
     paths.iter().map(|path| Ok(Arc::new(crate::http::recording::load(path)?))).collect()
+}
+
+/// Devices to serve over SSH, one per address after the phones.
+#[derive(Clone, Debug)]
+pub struct SshConfig {
+    /// TCP port every simulated SSH device listens on.
+    pub port: u16,
+    pub options: crate::ssh::server::ServerOptions,
+    pub devices: Vec<Arc<crate::ssh::simulated::SimulatedCli>>,
+}
+
+/// The user name simulated SSH devices accept unless `--ssh-user` names another.
+pub const SIMULATED_SSH_USER: &str = "admin";
+
+/// Loads every `.cli` transcript in `dir`, in file-name order.
+pub fn load_cli_devices(dir: &Path) -> Result<Vec<Arc<crate::ssh::simulated::SimulatedCli>>, SimulateError> {
+    let paths = list_sorted(dir, crate::ssh::simulated::is_cli_file)?;
+    paths
+        .iter()
+        .map(|path| {
+            crate::ssh::simulated::SimulatedCli::load(path)
+                .map(Arc::new)
+                .map_err(|e| SimulateError::Cli(e.to_string()))
+        })
+        .collect()
 }
 
 /// A phone that responds to SIP `OPTIONS` with a recorded response.
@@ -128,6 +155,8 @@ pub struct Simulator {
     /// SHA-256 fingerprint of the certificate every simulated web server
     /// presents on HTTPS. `None` when no `.http` recording is served.
     pub web_certificate_fingerprint: Option<String>,
+    /// The host key every SSH device presents. `None` when none is served.
+    pub ssh_host_key: Option<crate::ssh::server::HostKey>,
     tasks: JoinSet<()>,
     redfish_servers: Vec<RunningServer>,
     web_servers: Vec<crate::http::server::RunningWebServer>,
@@ -160,6 +189,8 @@ impl Simulator {
 pub enum SimulateError {
     #[error("{path}: {message}")]
     Phone { path: PathBuf, message: String },
+    #[error("{0}")]
+    Cli(String),
     #[error(transparent)]
     Recording(#[from] RecordingError),
     #[error(transparent)]
@@ -168,7 +199,7 @@ pub enum SimulateError {
     Dir { dir: PathBuf, source: std::io::Error },
     #[error("{dir}: no .snmprec or .snmpwalk files")]
     Empty { dir: PathBuf },
-    #[error("{dir}: no .snmprec, .snmpwalk, .sip or .http files and no Redfish mockup folders (subfolders with an index.json)")]
+    #[error("{dir}: no .snmprec, .snmpwalk, .sip, .http or .cli files and no Redfish mockup folders (subfolders with an index.json)")]
     NothingToServe { dir: PathBuf },
     #[error(transparent)]
     Mockup(#[from] MockupError),
@@ -208,6 +239,7 @@ pub struct Folder {
     pub mockups: Vec<Arc<Mockup>>,
     pub phones: Vec<SipPhone>,
     pub web_devices: Vec<Arc<crate::http::recording::HttpRecording>>,
+    pub cli_devices: Vec<Arc<crate::ssh::simulated::SimulatedCli>>,
 }
 
 /// Lists the paths in `dir` that `keep` accepts, sorted by name. Entries that
@@ -228,12 +260,17 @@ pub fn load_folder(dir: &Path) -> Result<Folder, SimulateError> {
     let mockups = load_mockups(dir)?;
     let phones = load_phones(dir)?;
     let web_devices = load_web_devices(dir)?;
+    let cli_devices = load_cli_devices(dir)?;
     let recordings = match load_recordings(dir) {
-        Err(SimulateError::Empty { .. }) if !mockups.is_empty() || !phones.is_empty() || !web_devices.is_empty() => Vec::new(),
+        Err(SimulateError::Empty { .. })
+            if !mockups.is_empty() || !phones.is_empty() || !web_devices.is_empty() || !cli_devices.is_empty() =>
+        {
+            Vec::new()
+        }
         Err(SimulateError::Empty { dir }) => return Err(SimulateError::NothingToServe { dir }),
         other => other?,
     };
-    Ok(Folder { recordings, mockups, phones, web_devices })
+    Ok(Folder { recordings, mockups, phones, web_devices, cli_devices })
 }
 
 /// Binds every address and starts serving SNMP only. See [`start_with_redfish`].
@@ -263,22 +300,27 @@ pub async fn start_all(
     redfish: Option<RedfishConfig>,
     phones: Vec<SipPhone>,
 ) -> Result<Simulator, SimulateError> {
-    start_network(config, recordings, redfish, phones, None).await
+    start_network(config, recordings, redfish, phones, None, None).await
 }
 
 /// Starts serving like [`start_all`], and also serves web devices on the
-/// addresses after the phones, each over HTTP and HTTPS. All web devices
-/// share one fresh self-signed certificate whose IP SANs are their addresses.
+/// addresses after the phones, each over HTTP and HTTPS, then SSH devices,
+/// each `.cli` transcript `replicate` times. All web devices share one fresh
+/// self-signed certificate whose IP SANs are their addresses, and all SSH
+/// devices present one host key generated now.
 pub async fn start_network(
     config: &SimulatorConfig,
     recordings: Vec<ServedRecording>,
     redfish: Option<RedfishConfig>,
     phones: Vec<SipPhone>,
     web: Option<WebConfig>,
+    ssh: Option<SshConfig>,
 ) -> Result<Simulator, SimulateError> {
     let mockup_count = redfish.as_ref().map_or(0, |redfish| redfish.mockups.len());
     let web_count = web.as_ref().map_or(0, |web| web.devices.len());
-    let count = recordings.len() * config.replicate.max(1) + config.silent + mockup_count + phones.len() + web_count;
+    let ssh_count = ssh.as_ref().map_or(0, |ssh| ssh.devices.len() * config.replicate.max(1));
+    let count =
+        recordings.len() * config.replicate.max(1) + config.silent + mockup_count + phones.len() + web_count + ssh_count;
     let first = u32::from(config.first_address);
     let last = first.checked_add(count.saturating_sub(1) as u32);
     let in_loopback = |n: u32| Ipv4Addr::from(n).is_loopback();
@@ -366,7 +408,29 @@ pub async fn start_network(
         }
         web_certificate_fingerprint = Some(certificate.fingerprint);
     }
-    Ok(Simulator { endpoints, certificate_fingerprint, web_certificate_fingerprint, tasks, redfish_servers, web_servers })
+    let mut ssh_host_key = None;
+    if let Some(ssh) = ssh.filter(|ssh| !ssh.devices.is_empty()) {
+        let host_key = crate::ssh::server::HostKey::generate();
+        for _ in 0..config.replicate.max(1) {
+            for device in &ssh.devices {
+                let address = SocketAddr::new(next_address().ip(), ssh.port);
+                crate::ssh::server::serve(&mut tasks, address, device.clone(), &host_key, ssh.options.clone())
+                    .await
+                    .map_err(|source| SimulateError::Bind { address, source })?;
+                endpoints.push(Endpoint { address, recording: Some(device.name.clone()), protocol: Protocol::Ssh });
+            }
+        }
+        ssh_host_key = Some(host_key);
+    }
+    Ok(Simulator {
+        endpoints,
+        certificate_fingerprint,
+        web_certificate_fingerprint,
+        ssh_host_key,
+        tasks,
+        redfish_servers,
+        web_servers,
+    })
 }
 
 async fn bind(address: SocketAddr) -> Result<UdpSocket, SimulateError> {

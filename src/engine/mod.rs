@@ -6,6 +6,9 @@ mod http;
 mod merge;
 mod redfish;
 mod sip;
+mod ssh;
+
+pub use ssh::SshSettings;
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
@@ -48,6 +51,7 @@ pub struct ScanSettings {
     /// Redfish HTTPS port.
     pub http_port: u16,
     pub redfish: RedfishSettings,
+    pub ssh: SshSettings,
 }
 
 /// Settings for reading BMCs over Redfish.
@@ -101,6 +105,7 @@ struct Context {
     permits: Arc<Semaphore>,
     results: mpsc::UnboundedSender<Device>,
     cancel: CancellationToken,
+    ssh: ssh::SshState,
 }
 
 /// Runs a sweep to the end or until `cancel` fires. Either way, every target
@@ -123,6 +128,7 @@ pub async fn sweep(
         profiles,
         credentials,
         permits: Arc::new(Semaphore::new(settings.concurrency.max(1))),
+        ssh: ssh::SshState::new(&settings.ssh),
         settings,
         results: results_tx,
         cancel: cancel.clone(),
@@ -149,12 +155,15 @@ pub async fn sweep(
     let outcomes = tokio::spawn(handle_outcomes(context.clone(), outcome_rx));
 
     let mut tasks = tokio::task::JoinSet::new();
-    dispatch(&context, targets, &probe_tx, &mut tasks).await;
+    let mut ssh_tasks = tokio::task::JoinSet::new();
+    dispatch(&context, targets, &probe_tx, &mut tasks, &mut ssh_tasks).await;
     drop(probe_tx);
 
     let probe_result = probe.await.unwrap_or(Ok(()));
     let _ = outcomes.await;
     while tasks.join_next().await.is_some() {}
+    context.ssh.release_waiting();
+    while ssh_tasks.join_next().await.is_some() {}
     drop(context);
     let devices = gather.await.unwrap_or_default();
     probe_result?;
@@ -169,6 +178,7 @@ async fn dispatch(
     targets: Box<dyn Iterator<Item = Target> + Send>,
     probe_tx: &mpsc::Sender<ProbeRequest<Job>>,
     tasks: &mut tokio::task::JoinSet<()>,
+    ssh_tasks: &mut tokio::task::JoinSet<()>,
 ) {
     let mut seen: HashSet<(String, String, String)> = HashSet::new();
     let mut next_merge_key = 0u64;
@@ -219,6 +229,9 @@ async fn dispatch(
                 let _permit = permit;
                 http::scan(&context, target, only_http).await;
             });
+        }
+        if protocols.contains(&Protocol::Ssh) {
+            ssh::start(context, target.clone(), protocols.contains(&Protocol::Snmp), ssh_tasks).await;
         }
         if !protocols.contains(&Protocol::Snmp) {
             continue;
@@ -489,6 +502,7 @@ impl Context {
 
     fn finish(&self, mut device: Device) {
         device.scanned_at = Some(now_rfc3339());
+        self.ssh.snmp_finished(&device);
         let _ = self.results.send(device);
     }
 
@@ -520,7 +534,11 @@ pub fn credential_candidates(credentials: &Credentials, target: &Target) -> Resu
         let auth = set.auth.clone().map_err(|e| format!("credential set {:?} ({}): {e}", set.name, set.origin))?;
         Ok((set.name.clone(), auth))
     };
-    let snmp_names: Vec<&String> = target.credentials.iter().filter(|name| credentials.find_redfish(name).is_none() && credentials.find_http(name).is_none()).collect();
+    let snmp_names: Vec<&String> = target
+        .credentials
+        .iter()
+        .filter(|name| credentials.find_redfish(name).is_none() && credentials.find_http(name).is_none() && credentials.find_ssh(name).is_none())
+        .collect();
     if !snmp_names.is_empty() {
         return snmp_names
             .into_iter()

@@ -139,7 +139,7 @@ impl InventoryRow {
             match Protocol::parse(name) {
                 Some(protocol) => protocols.push(protocol),
                 None => {
-                    problem.get_or_insert(format!("unknown protocol {name:?}; expected snmp, redfish, sip or http"));
+                    problem.get_or_insert(format!("unknown protocol {name:?}; expected snmp, redfish, sip, http or ssh"));
                 }
             }
         }
@@ -181,10 +181,11 @@ impl InventoryRow {
 
     fn credential_problem(&self, tenant: &str, credentials: &Credentials) -> Option<String> {
         for name in &self.credentials {
-            let fence = match (credentials.find(name), credentials.find_redfish(name)) {
-                (Some(set), _) => (set.allows_tenant(tenant), &set.origin, &set.tenants),
-                (None, Some(set)) => (set.allows_tenant(tenant), &set.origin, &set.tenants),
-                (None, None) => return Some(format!("credential set {name:?} is not defined in the credentials file")),
+            let fence = match (credentials.find(name), credentials.find_redfish(name), credentials.find_ssh(name)) {
+                (Some(set), _, _) => (set.allows_tenant(tenant), &set.origin, &set.tenants),
+                (None, Some(set), _) => (set.allows_tenant(tenant), &set.origin, &set.tenants),
+                (None, None, Some(set)) => (set.allows_tenant(tenant), &set.origin, &set.tenants),
+                (None, None, None) => return Some(format!("credential set {name:?} is not defined in the credentials file")),
             };
             if let (false, origin, tenants) = fence {
                 return Some(format!("credential set {name:?} ({origin}) is fenced to tenants {tenants:?}, not {tenant:?}"));

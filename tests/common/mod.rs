@@ -95,6 +95,18 @@ pub struct Simulation {
 impl Simulation {
     /// Starts the simulator and waits until it prints every address.
     pub fn start(recordings: &Path, first_address: &str, port: u16, extra: &[&str]) -> Simulation {
+        Simulation::start_with_env(recordings, first_address, port, extra, &[])
+    }
+
+    /// Starts the simulator like [`Simulation::start`], with extra
+    /// environment variables, such as one that holds a password.
+    pub fn start_with_env(
+        recordings: &Path,
+        first_address: &str,
+        port: u16,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Simulation {
         let port_text = port.to_string();
         let mut args = vec![
             "simulate",
@@ -109,6 +121,7 @@ impl Simulation {
         let log = tempfile::NamedTempFile::new().expect("temp file");
         let mut child = Command::new(binary())
             .args(&args)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(log.reopen().expect("log file"))
             .spawn()
@@ -144,7 +157,7 @@ fn expected_count(recordings: &Path, extra: &[&str]) -> usize {
                 .filter_map(|e| e.ok())
                 .filter(|e| {
                     let path = e.path();
-                    path.extension().is_some_and(|x| x == "snmprec" || x == "snmpwalk" || x == "sip" || x == "http")
+                    path.extension().is_some_and(|x| x == "snmprec" || x == "snmpwalk" || x == "sip" || x == "http" || x == "cli")
                         || path.join("index.json").is_file()
                 })
                 .count()
