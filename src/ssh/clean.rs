@@ -14,17 +14,14 @@ const PAGER_MARKS: &[&str] = &["--More--", "-- More --", "---- More ----", "<---
 /// spaces trimmed, and lines that are only a pager mark dropped. Lines end
 /// in `\n`.
 pub fn clean_output(raw: &str) -> String {
+    render(raw).split('\n').filter(|line| !is_pager_mark(line)).collect::<Vec<_>>().join("\n")
+}
+
+/// Returns the text a terminal would show for `raw`, line by line, with
+/// trailing spaces trimmed and pager prompts kept. Lines end in `\n`.
+pub fn render(raw: &str) -> String {
     let normalised = raw.replace("\u{1b}E", "\n");
-    let mut lines = Vec::new();
-    for line in normalised.split('\n') {
-        let visible = render_line(line);
-        let trimmed = visible.trim_end();
-        if is_pager_mark(trimmed) {
-            continue;
-        }
-        lines.push(trimmed.to_string());
-    }
-    lines.join("\n")
+    normalised.split('\n').map(|line| render_line(line).trim_end().to_string()).collect::<Vec<_>>().join("\n")
 }
 
 /// Replays one line on a virtual terminal line: `\r` returns to the first
@@ -105,7 +102,7 @@ fn skip_escape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
             }
         }
         // Character set selections such as `ESC ( B` carry one more byte.
-        Some('(' | ')') => {
+        Some('(' | ')' | '*' | '+' | '#') => {
             chars.next();
         }
         _ => {}

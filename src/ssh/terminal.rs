@@ -23,82 +23,7 @@ static PRESS_ANY_KEY: LazyLock<Regex> = LazyLock::new(|| {
 /// line by line, as a terminal shows them. Line ends become `\n`, trailing
 /// blanks are removed, and other control characters are dropped.
 pub fn clean(raw: &str) -> String {
-    let without_escapes = strip_escapes(raw);
-    let mut lines = Vec::new();
-    let mut line: Vec<char> = Vec::new();
-    let mut cursor = 0usize;
-    for character in without_escapes.chars() {
-        match character {
-            '\n' => {
-                lines.push(finish_line(&line));
-                line.clear();
-                cursor = 0;
-            }
-            '\r' => cursor = 0,
-            '\u{8}' => cursor = cursor.saturating_sub(1),
-            '\t' => put(&mut line, &mut cursor, '\t'),
-            c if c.is_control() => {}
-            c => put(&mut line, &mut cursor, c),
-        }
-    }
-    lines.push(finish_line(&line));
-    lines.join("\n")
-}
-
-/// Writes `character` at the cursor, overwriting what is there.
-fn put(line: &mut Vec<char>, cursor: &mut usize, character: char) {
-    if *cursor < line.len() {
-        line[*cursor] = character;
-    } else {
-        line.push(character);
-    }
-    *cursor += 1;
-}
-
-fn finish_line(line: &[char]) -> String {
-    line.iter().collect::<String>().trim_end().to_string()
-}
-
-/// Removes ANSI/VT100 escape sequences: CSI (`ESC [ ... final`), OSC
-/// (`ESC ] ... BEL` or `ESC ] ... ESC \`), character-set selections
-/// (`ESC ( B`) and two-character sequences (`ESC 7`, `ESC =`).
-pub fn strip_escapes(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    let mut chars = raw.chars().peekable();
-    while let Some(character) = chars.next() {
-        if character == '\u{9b}' {
-            skip_csi(&mut chars);
-            continue;
-        }
-        if character != '\u{1b}' {
-            out.push(character);
-            continue;
-        }
-        match chars.next() {
-            Some('[') => skip_csi(&mut chars),
-            Some(']') => {
-                while let Some(c) = chars.next() {
-                    if c == '\u{7}' || (c == '\u{1b}' && chars.next_if_eq(&'\\').is_some()) {
-                        break;
-                    }
-                }
-            }
-            Some('(' | ')' | '*' | '+' | '#') => {
-                chars.next();
-            }
-            _ => {}
-        }
-    }
-    out
-}
-
-/// Skips the parameter and intermediate bytes of a CSI sequence and its final byte.
-fn skip_csi(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
-    for c in chars.by_ref() {
-        if ('\u{40}'..='\u{7e}').contains(&c) {
-            break;
-        }
-    }
+    super::clean::render(raw)
 }
 
 /// Returns the last line of cleaned text, the one a prompt would be on.
@@ -137,7 +62,7 @@ pub fn remove_pager_marks(cleaned: &str) -> String {
 /// Returns a device string safe to print on a terminal: escape sequences
 /// and control characters other than newline and tab removed.
 pub fn printable(text: &str) -> String {
-    strip_escapes(text).chars().filter(|c| !c.is_control() || *c == '\n' || *c == '\t').collect()
+    clean(text).chars().filter(|c| !c.is_control() || *c == '\n' || *c == '\t').collect()
 }
 
 #[cfg(test)]
