@@ -19,6 +19,7 @@ use fwsweep::report::{self, Format, SplitBy, SweepSummary, TableStyle};
 use fwsweep::redfish::server::{Mockup, ServerOptions};
 use fwsweep::simulate::{self, SimulatorConfig};
 use fwsweep::snmp::client::RequestPolicy;
+use fwsweep::credential_warnings;
 use fwsweep::targets::{Exclusions, Protocol, Target, TargetSpec, read_inventory, read_target_file};
 
 mod exports;
@@ -543,12 +544,21 @@ async fn scan(args: ScanArgs, verbose: u8, plan: Option<(fwsweep::maintenance::P
         known_tenants.push(args.tenant.clone());
     }
     known_tenants.dedup();
+    if let (Some(inventory), Some(_)) = (&args.inventory, &args.credentials) {
+        credential_warnings::warn_unused_inventory_tenants(&credentials, inventory, &known_tenants);
+    }
     if let Some(mut planned) = planned_targets {
         maintenance::keep_defined_credentials(&mut planned, &credentials);
         streams.push(Box::new(planned.into_iter()));
     }
     let targets: Box<dyn Iterator<Item = Target> + Send> =
         Box::new(streams.into_iter().flatten().filter(move |target| !exclusions.excludes(target)));
+    let targets = match &args.credentials {
+        Some(file) if args.community.is_none() => {
+            credential_warnings::warn_public_fallback(targets, credentials.clone(), file.clone(), protocols.clone())
+        }
+        _ => targets,
+    };
 
     let settings = ScanSettings {
         policy: RequestPolicy { timeout: args.timeout, retries: args.retries },

@@ -328,8 +328,25 @@ impl Credentials {
         self.http.iter().find(|c| c.name == name)
     }
 
+    /// Returns whether the set called `name`, of any protocol, may be used
+    /// for `tenant`, with the set's origin and tenants for messages. `None`
+    /// means that no set has this name.
+    pub fn fence_of(&self, name: &str, tenant: &str) -> Option<(bool, &str, &[String])> {
+        if let Some(set) = self.find(name) {
+            return Some((set.allows_tenant(tenant), &set.origin, &set.tenants));
+        }
+        if let Some(set) = self.find_redfish(name) {
+            return Some((set.allows_tenant(tenant), &set.origin, &set.tenants));
+        }
+        if let Some(set) = self.find_http(name) {
+            return Some((set.allows_tenant(tenant), &set.origin, &set.tenants));
+        }
+        let set = self.find_ssh(name)?;
+        Some((set.allows_tenant(tenant), &set.origin, &set.tenants))
+    }
+
     /// Returns whether a set of any protocol has this name.
-    fn is_defined(&self, name: &str) -> bool {
+    pub fn is_defined(&self, name: &str) -> bool {
         self.find(name).is_some() || self.find_redfish(name).is_some() || self.find_http(name).is_some() || self.find_ssh(name).is_some()
     }
 

@@ -7,6 +7,7 @@
 
 pub mod assess;
 pub mod collect;
+pub mod credential_warnings;
 pub mod credentials;
 mod csv_lines;
 pub mod demo;

@@ -221,3 +221,117 @@ fn generic_fallback_reads_sys_descr_version() {
     assert_eq!(device["version"], "4.2.1");
     assert!(device["vendor"].is_null(), "enterprise 99999 is not in the vendor table");
 }
+
+#[test]
+fn inventory_open_quote_keeps_later_rows() {
+    let recordings = recordings_dir(&[("switch.snmprec", SWITCH)]);
+    let simulation = Simulation::start(recordings.path(), "127.87.1.1", 1161, &[]);
+    let switch = simulation.address_of("switch.snmprec");
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = "tenant,site,target,name,credentials,protocols,port\n".to_string();
+    for site in ["s2", "s3", "s4", "s5"] {
+        text.push_str(&format!("acme,{site},{switch},sw-{site},,snmp,1161\n"));
+    }
+    text.push_str("acme,hq,127.87.1.200,\"unterminated,,snmp,1161\n");
+    for site in ["s7", "s8", "s9", "s10"] {
+        text.push_str(&format!("acme,{site},{switch},sw-{site},,snmp,1161\n"));
+    }
+    let inventory = write(&dir, "inventory.csv", &text);
+
+    let output = fwsweep(&["scan", "--inventory", &inventory, "--format", "json", "--no-history"]);
+
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let document = json_of(&output);
+    let devices = document["devices"].as_array().unwrap();
+    assert_eq!(devices.len(), 9, "every inventory line has a result row: {devices:?}");
+    let broken = devices.iter().find(|d| d["address"] == "127.87.1.200").expect("row of line 6");
+    assert_eq!(broken["status"], "not-scanned", "{broken}");
+    assert_eq!(broken["name"], serde_json::Value::Null, "the text after the open quote is no name: {broken}");
+    let reason = broken["reason"].as_str().unwrap();
+    assert!(reason.contains("inventory.csv:6:"), "{reason}");
+    assert!(reason.contains("unterminated quote in column \"name\""), "{reason}");
+    assert!(reason.contains("may not span lines"), "{reason}");
+    for site in ["s2", "s3", "s4", "s5", "s7", "s8", "s9", "s10"] {
+        let name = format!("sw-{site}");
+        let device = devices.iter().find(|d| d["name"] == name.as_str()).unwrap_or_else(|| panic!("row {name}"));
+        assert_eq!(device["status"], "ok", "{device}");
+        assert_eq!(device["site"], site, "{device}");
+    }
+}
+
+/// Writes a credentials file whose only SNMP set names the tenant `acmee`
+/// where the inventory says `acme`.
+fn write_misspelt_credentials(dir: &tempfile::TempDir) -> String {
+    write(
+        dir,
+        "credentials.toml",
+        "# lab\n[[snmp]]\nname = \"acme-v2\"\ntenants = [\"acmee\"]\nversion = \"2c\"\ncommunity = \"env:TEST_ACME_COMMUNITY\"\n",
+    )
+}
+
+#[test]
+fn misspelt_tenant_warns_once() {
+    let recordings = recordings_dir(&[("switch.snmprec", SWITCH)]);
+    let simulation = Simulation::start(recordings.path(), "127.87.3.1", 1161, &[]);
+    let switch = simulation.address_of("switch.snmprec");
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = write_misspelt_credentials(&dir);
+    let inventory = write(
+        &dir,
+        "inventory.csv",
+        &format!("tenant,site,target,port\nacme,hq,{switch},1161\nacme,branch,{switch},1161\n"),
+    );
+
+    let output = std::process::Command::new(binary())
+        .env("TEST_ACME_COMMUNITY", "not-the-community")
+        .args(["scan", "--inventory", &inventory, "--credentials", &credentials, "--format", "json", "--no-history"])
+        .output()
+        .unwrap();
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let devices = json_of(&output)["devices"].as_array().unwrap().clone();
+    assert_eq!(devices.len(), 2, "{devices:?}");
+    for device in &devices {
+        assert_eq!(device["status"], "ok", "the documented fallback still applies: {device}");
+        assert_eq!(device["credential"], "default-public", "{device}");
+    }
+    let fallback = "no SNMP credential set is fenced to tenant \"acme\", so its targets are tried with the community `public`";
+    assert_eq!(stderr.matches(fallback).count(), 1, "one fallback warning for the tenant: {stderr}");
+    assert!(stderr.contains(&format!("{credentials}: {fallback}")), "the warning names the file: {stderr}");
+    let unused = format!("tenant \"acmee\" is named by credential set \"acme-v2\" ({credentials}:2) but by no inventory row");
+    assert_eq!(stderr.matches(&unused).count(), 1, "one warning for the unused tenant: {stderr}");
+    assert!(!stderr.contains("not-the-community"), "the community must not be logged: {stderr}");
+}
+
+#[test]
+fn community_option_silences_public_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = write_misspelt_credentials(&dir);
+    let output = std::process::Command::new(binary())
+        .env("TEST_ACME_COMMUNITY", "not-the-community")
+        .args([
+            "scan", "127.87.3.200", "--tenant", "acme", "--credentials", &credentials, "--community", "env:TEST_ACME_COMMUNITY",
+            "--snmp-port", "1161", "--timeout", "100ms", "--retries", "0", "--format", "json", "--no-history",
+        ])
+        .output()
+        .unwrap();
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(json_of(&output)["devices"].as_array().unwrap().len(), 1);
+    assert!(!stderr.contains("community `public`"), "--community is tried first, so nothing falls back: {stderr}");
+    assert!(!stderr.contains("no inventory row"), "without an inventory no tenant is called unused: {stderr}");
+}
+
+#[test]
+fn command_line_tenant_without_set_warns() {
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = write_misspelt_credentials(&dir);
+    let output = fwsweep(&[
+        "scan", "127.87.3.201", "127.87.3.202", "--tenant", "acme", "--credentials", &credentials,
+        "--snmp-port", "1161", "--timeout", "100ms", "--retries", "0", "--format", "json", "--no-history",
+    ]);
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(json_of(&output)["devices"].as_array().unwrap().len(), 2);
+    assert_eq!(stderr.matches("tenant \"acme\", so its targets are tried with the community `public`").count(), 1, "{stderr}");
+}

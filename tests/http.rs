@@ -423,3 +423,67 @@ fn phone_over_three_protocols_one_row() {
     assert!(components.iter().any(|c| c["protocol"] == "http" && c["source"] == "http:/DeviceInformationX"), "{device}");
     assert!(components.iter().any(|c| c["protocol"] == "sip"), "{device}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inventory_names_http_set() {
+    let device = start_device("127.87.2.1", "Auth: basic", PASSWORD).await;
+    let dir = device.dir.path();
+    let profiles = dir.join("profiles");
+    std::fs::create_dir_all(&profiles).unwrap();
+    std::fs::write(profiles.join("webphone.toml"), PROFILE.replace("SCHEME", "http").replace("FORM", "")).unwrap();
+    // The tenant's first set has the wrong password, so only a row that
+    // names `lab-web` reads the protected page.
+    let credentials = dir.join("credentials.toml");
+    let sets = format!(
+        "[[http]]\nname = \"lab-old\"\ntenants = [\"lab\"]\nuser = \"{USER}\"\npassword = \"env:LAB_OLD_PASSWORD\"\n\n\
+         [[http]]\nname = \"lab-web\"\ntenants = [\"lab\"]\nuser = \"{USER}\"\npassword = \"env:LAB_WEB_PASSWORD\"\n\n\
+         [[http]]\nname = \"globex-web\"\ntenants = [\"globex\"]\nuser = \"{USER}\"\npassword = \"env:LAB_WEB_PASSWORD\"\n"
+    );
+    std::fs::write(&credentials, sets).unwrap();
+    let inventory = dir.join("inventory.csv");
+    let rows = "tenant,site,target,name,credentials,protocols\n\
+                lab,hq,127.87.2.1,named,lab-web,http\n\
+                lab,branch,127.87.2.1,unnamed,,http\n\
+                lab,lab,127.87.2.1,borrowed,globex-web,http\n";
+    std::fs::write(&inventory, rows).unwrap();
+    let args: Vec<String> = [
+        "scan", "--inventory", inventory.to_str().unwrap(), "--credentials", credentials.to_str().unwrap(),
+        "--profiles", profiles.to_str().unwrap(), "--format", "json", "--no-history", "-v",
+        "--http-port", &device.server.http_address.port().to_string(), "--https-port", &device.server.https_address.port().to_string(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+
+    let output = tokio::task::spawn_blocking(move || {
+        let output = std::process::Command::new(binary())
+            .env("LAB_WEB_PASSWORD", PASSWORD)
+            .env("LAB_OLD_PASSWORD", "old-pw-4Rt!gone")
+            .args(&args)
+            .output()
+            .unwrap();
+        let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        assert!(!text.contains(PASSWORD), "the web password leaked into the output");
+        assert!(!text.contains("old-pw-4Rt!gone"), "the old web password leaked into the output");
+        output
+    })
+    .await
+    .unwrap();
+
+    let devices = json_of(&output)["devices"].as_array().unwrap().clone();
+    assert_eq!(devices.len(), 3, "{devices:?}");
+    let by_name = |name: &str| devices.iter().find(|d| d["name"] == name).unwrap_or_else(|| panic!("row {name}")).clone();
+    let named = by_name("named");
+    assert_eq!(named["status"], "ok", "{named}");
+    assert_eq!(named["version"], "2.4.1", "{named}");
+    assert_eq!(named["credential"], "lab-web", "{named}");
+    let unnamed = by_name("unnamed");
+    assert_eq!(unnamed["status"], "auth-failed", "the tenant's first set is tried: {unnamed}");
+    let borrowed = by_name("borrowed");
+    assert_eq!(borrowed["status"], "not-scanned", "{borrowed}");
+    let reason = borrowed["reason"].as_str().unwrap();
+    assert!(reason.contains("inventory.csv:4:"), "{reason}");
+    assert!(reason.contains("credential set \"globex-web\""), "{reason}");
+    assert!(reason.contains("credentials.toml:13) is fenced to tenants [\"globex\"]"), "{reason}");
+    assert_eq!(device.server.stats.writes(), 0, "only GET reaches the server");
+}

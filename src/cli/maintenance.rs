@@ -84,7 +84,7 @@ pub(super) fn verify_targets(args: &VerifyArgs) -> Result<(Plan, Vec<Target>), F
 /// has no definition to look up, and the scan options supply it again.
 pub(super) fn keep_defined_credentials(targets: &mut [Target], credentials: &fwsweep::credentials::Credentials) {
     for target in targets {
-        target.credentials.retain(|name| credentials.find(name).is_some() || credentials.find_redfish(name).is_some());
+        target.credentials.retain(|name| credentials.is_defined(name));
     }
 }
 

@@ -51,6 +51,8 @@ impl Baselines {
             message: format!("{error}; expected columns tenant,product,minimum,target"),
         };
 
+        reject_open_quote(path, &text)?;
+
         let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).comment(Some(b'#')).from_reader(text.as_bytes());
         let headers = reader.headers().map_err(invalid)?.clone();
         let mut rows = Vec::new();
@@ -73,6 +75,21 @@ impl Baselines {
         let for_product = || self.rows.iter().filter(move |b| b.product == product);
         for_product().find(|b| b.tenant == tenant).or_else(|| for_product().find(|b| b.tenant == "*"))
     }
+}
+
+/// Fails on a line that ends inside a quoted field. The csv crate would read
+/// the following lines into that field, so their rows would vanish and every
+/// later `file:line` would be off.
+fn reject_open_quote(path: &Path, text: &str) -> Result<(), BaselineError> {
+    let Some((line, field)) = crate::csv_lines::first_unterminated_line(text, Some('#')) else { return Ok(()) };
+    Err(BaselineError::Invalid {
+        path: path.to_path_buf(),
+        line,
+        message: format!(
+            "unterminated quote in field {}; a field may not span lines, so close the quote on this line",
+            field + 1
+        ),
+    })
 }
 
 #[cfg(test)]
@@ -108,5 +125,19 @@ mod tests {
 
         assert!(error.starts_with(&format!("{}:3:", path.display())), "{error}");
         assert!(error.contains("expected columns tenant,product,minimum,target"), "{error}");
+    }
+
+    #[test]
+    fn open_quote_names_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("baselines.csv");
+        let text = "tenant,product,minimum,target\n# approved\nacme,fortios,\"7.2.11,7.4.7\nbeta,fortios,7.2.11,\n";
+        std::fs::write(&path, text).unwrap();
+
+        let error = Baselines::load(&path).unwrap_err().to_string();
+
+        assert!(error.starts_with(&format!("{}:3:", path.display())), "{error}");
+        assert!(error.contains("unterminated quote in field 3"), "{error}");
+        assert!(error.contains("may not span lines"), "{error}");
     }
 }
