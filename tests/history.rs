@@ -415,3 +415,139 @@ fn diff_follows_serial_to_new_address() {
     assert_eq!(moved["from"], "127.84.10.1");
     assert_eq!(moved["serial"], "FOC2231X0AB");
 }
+
+#[test]
+fn diff_names_devices_by_own_sweep() {
+    let history = History::new();
+    let dir = fixture_dir(&[("b-switch.snmprec", "cisco-ios-switch.snmprec")]);
+    let inventory = dir.path().join("inventory.csv");
+    // The inventory was written for the first network: the switch at .1 and
+    // a printer at .2 that is switched off.
+    std::fs::write(&inventory, "tenant,site,target,name,port\nacme,hq,127.88.1.1,sw1,1161\nacme,hq,127.88.1.2,printer1,1161\n")
+        .expect("inventory");
+    let scan = |history: &History| {
+        let output = history.run(&["scan", "--inventory", inventory.to_str().unwrap(), "--timeout", "300ms", "--format", "json"]);
+        assert!(output.status.success(), "scan failed: {}", stderr_of(&output));
+    };
+    let before = Simulation::start(dir.path(), "127.88.1.1", 1161, &[]);
+    scan(&history);
+    drop(before);
+
+    // A phone takes .1 and shifts the switch to .2, the printer's row.
+    std::fs::copy(repository().join("fixtures/snmp/yealink-phone.snmprec"), dir.path().join("a-phone.snmprec")).expect("copy phone");
+    let _after = Simulation::start(dir.path(), "127.88.1.1", 1161, &[]);
+    scan(&history);
+
+    let document = json_of(&history.run(&["diff", "--tenant", "acme", "--format", "json"]));
+    let changes = document["changes"].as_array().expect("changes");
+    let moved = changes.iter().find(|c| c["change"] == "moved").expect("the switch moved");
+    assert_eq!(moved["address"], "127.88.1.2");
+    assert_eq!(moved["from"], "127.88.1.1");
+    assert_eq!(moved["name"], "sw1", "the name of the old sweep, not the printer row: {moved}");
+    assert_eq!(moved["hostname"], "acme-core-sw1");
+    assert_eq!(moved["serial"], "FOC2231X0AB");
+    let added = changes.iter().find(|c| c["change"] == "added").expect("the phone is added");
+    assert_eq!(added["address"], "127.88.1.1");
+    assert_eq!(added["name"], "globex-desk-114", "sw1 left .1, so the phone is named by its host name: {added}");
+
+    let table = history.run(&["diff", "--tenant", "acme"]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    let moved_line = text.lines().find(|l| l.contains("moved")).expect("a moved line");
+    assert!(moved_line.contains("sw1"), "{moved_line}");
+    assert!(!moved_line.contains("printer1"), "{moved_line}");
+    assert!(moved_line.contains("FOC2231X0AB"), "{moved_line}");
+}
+
+#[test]
+fn verify_notices_different_device() {
+    let history = History::new();
+    let dir = fixture_dir(&[("a-switch.snmprec", "cisco-ios-switch-2.snmprec"), ("b-printer.snmprec", "lexmark-printer.snmprec")]);
+    let before = Simulation::start(dir.path(), "127.88.2.1", 1161, &[]);
+    history.scan("127.88.2.1", 2, &[]);
+    drop(before);
+    let plan_path = dir.path().join("plan.json");
+    let output = history.run(&["plan", "--tenant", "acme", "--output", plan_path.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let plan: serde_json::Value = serde_json::from_slice(&std::fs::read(&plan_path).expect("plan file")).expect("plan is JSON");
+    assert!(!items_of(&plan, "127.88.2.1").is_empty(), "the switch is planned: {plan}");
+
+    // Without the switch, the simulator serves the printer at the switch's address.
+    std::fs::remove_file(dir.path().join("a-switch.snmprec")).expect("remove switch");
+    let _after = Simulation::start(dir.path(), "127.88.2.1", 1161, &[]);
+    let output = history.run(&["verify", plan_path.to_str().unwrap(), "--snmp-port", "1161", "--timeout", "300ms", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr_of(&output));
+    let document = json_of(&output);
+    let results = document["results"].as_array().expect("results");
+    let switch_results: Vec<&str> =
+        results.iter().filter(|r| r["address"] == "127.88.2.1").map(|r| r["result"].as_str().unwrap()).collect();
+    assert!(!switch_results.is_empty());
+    assert!(switch_results.iter().all(|r| *r == "different-device"), "{switch_results:?}");
+
+    let table = history.run(&["verify", plan_path.to_str().unwrap(), "--snmp-port", "1161", "--timeout", "300ms"]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.contains("0 reached"), "{text}");
+}
+
+#[test]
+fn plan_respects_approved_target() {
+    let history = History::new();
+    let dir = fixture_dir(&[("a-switch.snmprec", "cisco-ios-switch.snmprec"), ("b-firewall.snmprec", "fortinet-fortigate.snmprec")]);
+    let _simulation = Simulation::start(dir.path(), "127.88.3.1", 1161, &[]);
+    history.scan("127.88.3.1", 2, &[]);
+    // Both run their approved target (one switch stack member runs an
+    // older one). The switch's train is supported;
+    // the firewall's 7.2 train ended on 2026-09-30.
+    let baselines = dir.path().join("approved.csv");
+    std::fs::write(&baselines, "tenant,product,minimum,target\nacme,cisco-ios,15.2(7)E9,15.2(7)E9\nacme,fortios,7.2.8,7.2.8\n")
+        .expect("baselines");
+
+    let output = history.run(&[
+        "plan", "--tenant", "acme", "--window", "2026-12-12", "--format", "json", "--baselines", baselines.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let plan = json_of(&output);
+    // The stack member still on 15.2(7)E8 is raised to the approved
+    // target, never to the newer 15.2(7)E12; those on it stay.
+    let switch = items_of(&plan, "127.88.3.1");
+    assert!(switch.iter().all(|i| i["current"] != "15.2(7)E9"), "components at the approved target stay: {switch:?}");
+    assert!(switch.iter().all(|i| i["target"] == "15.2(7)E9"), "{switch:?}");
+    let firewall = items_of(&plan, "127.88.3.2");
+    let item = firewall.first().expect("the end-of-life firewall is planned");
+    assert_eq!(item["target"], "8.0.1");
+    assert_eq!(item["target_from"], "newest release");
+    let risks = risks_of(item);
+    assert!(risks.contains(&"beyond the approved target 7.2.8: approve 8.0.1 first"), "{risks:?}");
+}
+
+#[test]
+fn history_messages_name_the_problem() {
+    let history = History::new();
+    let dir = fixture_dir(&[("a-phone.snmprec", "yealink-phone.snmprec")]);
+    let _simulation = Simulation::start(dir.path(), "127.88.4.1", 1161, &[]);
+    let inventory = dir.path().join("inventory.csv");
+    std::fs::write(&inventory, "tenant,site,target,name,port\nacme,hq,127.88.4.1,phone-a,1161\nglobex,hq,127.88.4.1,phone-g,1161\n")
+        .expect("inventory");
+    let output = history.run(&["scan", "--inventory", inventory.to_str().unwrap(), "--timeout", "300ms", "--format", "json"]);
+    assert!(output.status.success(), "{}", stderr_of(&output));
+
+    for command in [&["plan", "--tenant", "nosuch"][..], &["show", "latest", "--tenant", "nosuch"][..]] {
+        let output = history.run(command);
+        assert_eq!(output.status.code(), Some(2), "{command:?}");
+        assert!(stderr_of(&output).contains("no complete sweep stored for tenant \"nosuch\""), "{command:?}: {}", stderr_of(&output));
+    }
+
+    let folder = dir.path().to_str().unwrap();
+    for command in [&["show", "latest", "--db", folder][..], &["scan", "127.88.4.1", "--snmp-port", "1161", "--db", folder][..]] {
+        let output = fwsweep(command);
+        assert_eq!(output.status.code(), Some(2), "{command:?}: {}", stderr_of(&output));
+        assert!(stderr_of(&output).contains("is a folder; --db needs a file path"), "{command:?}: {}", stderr_of(&output));
+    }
+
+    let output = history.run(&["show", "1", "--format", "html"]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr_of(&output);
+    assert!(message.contains("--split-by tenant --output DIR"), "{message}");
+    assert!(message.contains("--tenant NAME"), "{message}");
+    let one = history.run(&["show", "1", "--format", "html", "--tenant", "globex"]);
+    assert!(one.status.success(), "{}", stderr_of(&one));
+}

@@ -1,6 +1,6 @@
 //! Customer reports: the HTML report and per-tenant exports, written from
-//! sweeps of `fwsweep simulate` on 127.85.0.0/16 and from offline
-//! identification of the project's fixtures.
+//! sweeps of `fwsweep simulate` on 127.85.0.0/16 and 127.88.5.0/24, and
+//! from offline identification of the project's fixtures.
 
 mod common;
 
@@ -276,4 +276,89 @@ fn split_refuses_symlinked_file() {
     assert_eq!(output.status.code(), Some(3));
     assert!(stderr_of(&output).contains("symbolic link"), "{}", stderr_of(&output));
     assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "keep me", "the link target is untouched");
+}
+
+/// Writes the files of a sweep whose HTML report would show technician
+/// details: a credential set name in a silent target's reason and a
+/// baseline file reference in a component note.
+fn technician_details_scan(work: &Path, simulation: &Simulation) -> Vec<String> {
+    let switch = simulation.address_of("switch.snmprec");
+    write_file(work, "community", "public\n");
+    let credentials = write_file(
+        work,
+        "credentials.toml",
+        "[[snmp]]\nname = \"acme-hidden-set\"\ntenants = [\"acme\"]\nversion = \"2c\"\ncommunity = \"file:community\"\n",
+    );
+    let inventory = write_file(
+        work,
+        "inventory.csv",
+        &format!("tenant,site,target,name,port\nacme,hq,{switch},core-sw,1161\nacme,hq,127.88.5.2,silent-ups,1161\n"),
+    );
+    // The minimum is in another train than the switch runs, so the note
+    // names the baseline file and line.
+    let baselines = write_file(work, "approved.csv", "tenant,product,minimum,target\nacme,cisco-ios,15.9(3)M1,\n");
+    [
+        "scan", "--inventory", inventory.to_str().unwrap(), "--credentials", credentials.to_str().unwrap(),
+        "--baselines", baselines.to_str().unwrap(), "--timeout", "300ms", "--retries", "0", "--no-history",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+#[test]
+fn html_hides_technician_details() {
+    let work = tempfile::tempdir().unwrap();
+    let recordings = recordings_dir(&[("switch.snmprec", SWITCH)]);
+    // The simulator leaves 127.88.5.2 silent, so its reason lists the credential sets tried.
+    let simulation = Simulation::start(recordings.path(), "127.88.5.1", 1161, &["--silent", "1"]);
+    let mut args = technician_details_scan(work.path(), &simulation);
+    let base: Vec<&str> = args.iter().map(String::as_str).collect();
+
+    let json = fwsweep(&[base.as_slice(), &["--format", "json"]].concat());
+    assert!(json.status.success(), "{}", stderr_of(&json));
+    let json_text = String::from_utf8_lossy(&json.stdout).into_owned();
+    assert!(json_text.contains("acme-hidden-set"), "JSON keeps the credential set for the technician: {json_text}");
+    assert!(json_text.contains("approved.csv:2"), "JSON keeps the baseline reference: {json_text}");
+
+    args.extend(["--format".to_string(), "html".to_string()]);
+    let base: Vec<&str> = args.iter().map(String::as_str).collect();
+    let html = fwsweep(&base);
+    assert!(html.status.success(), "{}", stderr_of(&html));
+    let html = String::from_utf8(html.stdout).expect("UTF-8 HTML");
+    assert!(html.contains("silent-ups"), "the silent target is listed");
+    assert!(html.contains("no SNMP response"), "its reason is kept");
+    assert!(!html.contains("acme-hidden-set"), "no credential set name");
+    assert!(!html.contains("approved.csv"), "no baseline file reference");
+    assert!(!html.contains(work.path().to_str().unwrap()), "no local path");
+    assert!(html.contains("is in another train"), "the baseline note stays");
+}
+
+#[test]
+fn html_legend_explains_every_badge() {
+    let fixtures = repository().join("fixtures/snmp");
+    let recordings: Vec<String> = ["fortinet-fortigate.snmprec", "cisco-ios-switch.snmprec", "yealink-phone.snmprec"]
+        .iter()
+        .map(|name| fixtures.join(name).to_string_lossy().into_owned())
+        .collect();
+    let mut args = vec!["identify", "--format", "html", "--tenant", "acme", "--as-of", "2026-12-04"];
+    args.extend(recordings.iter().map(String::as_str));
+    let output = fwsweep(&args);
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let html = String::from_utf8(output.stdout).expect("UTF-8 HTML");
+
+    let legend = html.split("<dl class=\"legend\">").nth(1).and_then(|s| s.split("</dl>").next()).expect("a legend");
+    let badges: BTreeSet<&str> = html
+        .split("<span class=\"badge ")
+        .skip(1)
+        .filter_map(|rest| rest.split('>').nth(1)?.split('<').next())
+        .collect();
+    assert!(badges.contains("vulnerable"), "{badges:?}");
+    assert!(badges.contains("current"), "{badges:?}");
+    for badge in &badges {
+        assert!(legend.contains(&format!(">{badge}</span></dt><dd>")), "{badge} is not explained: {legend}");
+    }
+    for standing in ["unknown", "current", "not read"] {
+        assert!(legend.contains(&format!(">{standing}</span></dt><dd>")), "{standing} is not explained: {legend}");
+    }
 }

@@ -99,6 +99,9 @@ pub(super) struct SweepExtras {
 
 fn database_path(db: Option<&Path>) -> Result<PathBuf, Failure> {
     match db {
+        Some(path) if path.is_dir() => {
+            Err(Failure::Input(format!("{} is a folder; --db needs a file path, such as {}", path.display(), path.join("history.sqlite3").display())))
+        }
         Some(path) => Ok(path.to_path_buf()),
         None => db::default_path()
             .ok_or_else(|| Failure::Input("this system has no user data folder; choose a history database with --db FILE".into())),
@@ -196,7 +199,10 @@ pub(super) fn list(args: HistoryListArgs) -> Result<bool, Failure> {
 pub(super) fn resolve_sweep(connection: &rusqlite::Connection, path: &Path, text: &str, tenant: Option<&str>) -> Result<i64, Failure> {
     if text == "latest" {
         let newest = store::complete_scans(connection, path, tenant).map_err(history_failure)?.into_iter().next();
-        return newest.ok_or_else(|| Failure::Input(format!("{}: no complete scan stored", path.display())));
+        return newest.ok_or_else(|| {
+            let scope = tenant.map(|t| format!(" for tenant {t:?}")).unwrap_or_default();
+            Failure::Input(format!("{}: no complete sweep stored{scope}; `fwsweep history` lists the stored sweeps", path.display()))
+        });
     }
     text.parse().map_err(|_| Failure::Input(format!("SWEEP {text:?} is not a sweep id; `fwsweep history` lists them")))
 }
@@ -218,6 +224,7 @@ pub(super) fn show(args: ShowArgs) -> Result<bool, Failure> {
         tracing::warn!("sweep {id} is incomplete: the scan was stopped before it stored its devices");
     }
     let StoredSweep { info, mut devices } = only_tenant(sweep, args.tenant.as_deref());
+    check_show_tenants(&args.output, &devices)?;
     let finished = info.finished.clone().unwrap_or_else(|| info.started.clone());
 
     let output = &args.output;
@@ -236,6 +243,16 @@ pub(super) fn show(args: ShowArgs) -> Result<bool, Failure> {
     super::write_output(&summary, &devices, output, &load_catalogue(&output.releases)?)?;
     let unread = devices.iter().filter(|d| !d.status.answered()).count();
     Ok(output.fail_on.is_some_and(|level| level.reached(&devices)) || (output.strict && unread > 0))
+}
+
+/// Rejects `show --format html` without `--split-by` for a sweep of several
+/// tenants, naming both ways out: one tenant's report, or one per tenant.
+fn check_show_tenants(output: &OutputArgs, devices: &[Device]) -> Result<(), Failure> {
+    let tenants = devices.iter().map(|d| d.tenant.clone());
+    exports::check_single_tenant(output, tenants).map_err(|failure| match failure {
+        Failure::Input(message) => Failure::Input(format!("{message}, or --tenant NAME to write one tenant's report")),
+        other => other,
+    })
 }
 
 /// Returns whether the release data was stale when the sweep ran.
@@ -272,7 +289,7 @@ pub(super) fn diff_sweeps(args: DiffArgs) -> Result<bool, Failure> {
     let regressions = rows.iter().filter(|r| r.change.regressed()).count();
     let document = serde_json::json!({ "schema": 1, "old": old.info, "new": new.info, "changes": rows, "regressions": regressions });
     let listing = Listing {
-        columns: &["change", "tenant", "site", "address", "name", "class", "component", "from", "to"],
+        columns: &["change", "tenant", "site", "address", "name", "class", "component", "from", "to", "hostname", "serial"],
         rows: rows.iter().map(diff_cells).collect(),
         document: &document,
         footer: vec![format!(
@@ -297,6 +314,8 @@ fn diff_cells(row: &DiffRow) -> Vec<String> {
         row.component.clone().unwrap_or_default(),
         row.from.clone().unwrap_or_default(),
         row.to.clone().unwrap_or_default(),
+        row.hostname.clone().unwrap_or_default(),
+        row.serial.clone().unwrap_or_default(),
     ]
 }
 

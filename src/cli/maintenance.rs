@@ -89,7 +89,8 @@ pub(super) fn keep_defined_credentials(targets: &mut [Target], credentials: &fws
 }
 
 /// Writes the verify result for the rescanned devices. Returns whether any
-/// planned component missed its target or its device did not answer.
+/// planned component missed its target, or its device did not answer or
+/// was replaced by another one.
 pub(super) fn write_verify(plan: &Plan, devices: &[Device], catalogue: &Catalogue, output: &OutputArgs) -> Result<bool, Failure> {
     let rows = verify_plan(plan, devices, catalogue);
     let failed = rows.iter().filter(|r| r.result.failed()).count();
@@ -99,7 +100,7 @@ pub(super) fn write_verify(plan: &Plan, devices: &[Device], catalogue: &Catalogu
         columns: &["order", "tenant", "site", "address", "name", "component", "before", "target", "now", "status", "result"],
         rows: rows.iter().map(verify_cells).collect(),
         document: &document,
-        footer: vec![format!("{} planned: {reached} reached, {failed} not reached or not answering", rows.len())],
+        footer: vec![format!("{} planned: {reached} reached, {failed} not reached, not answering or a different device", rows.len())],
     };
     write_listing_to(output.output.as_deref(), output.format, &listing)?;
     Ok(failed > 0)

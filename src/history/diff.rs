@@ -46,7 +46,11 @@ pub struct DiffRow {
     pub tenant: String,
     pub site: String,
     pub address: String,
+    /// The inventory name the device had in the sweep it was seen in, else
+    /// its host name. For `moved` rows it is the name from the old sweep.
     pub name: Option<String>,
+    /// The host name the device reported itself (sysName, for SNMP).
+    pub hostname: Option<String>,
     pub class: Option<&'static str>,
     pub serial: Option<String>,
     /// The old value: version, verdict, address or status, by change.
@@ -71,6 +75,7 @@ fn row(change: Change, device: &Device, from: Option<String>, to: Option<String>
         site,
         address,
         name: device.name.clone().or_else(|| device.hostname.clone()),
+        hostname: device.hostname.clone(),
         class: device.class.map(|c| c.as_str()),
         serial: device.serial.clone(),
         from,
@@ -188,7 +193,15 @@ fn compare_firmware(before: &Device, after: &Device, rows: &mut Vec<DiffRow>) {
 /// Reports a device that left one address and answers at another of the
 /// same tenant with the same serial as `moved`. The others are `gone` or
 /// `added`.
+///
+/// A `moved` row names the device as the old sweep did, at its new address,
+/// because the inventory name of the new address belongs to whatever was
+/// planned there. An `added` device whose inventory name is that of a
+/// device that left its address (the inventory no longer matches the
+/// network) is named by its host name instead.
 fn pair_moves(vanished: Vec<Vanished>, appeared: Vec<&Device>, rows: &mut Vec<DiffRow>) {
+    let left_names: Vec<(&str, &str)> =
+        vanished.iter().filter_map(|v| Some((v.device.tenant.as_str(), v.device.name.as_deref()?))).collect();
     let mut appeared: Vec<Option<&Device>> = appeared.into_iter().map(Some).collect();
     for Vanished { device: before, report_gone } in vanished {
         let serial = before.serial.as_deref().filter(|s| !s.is_empty());
@@ -196,13 +209,25 @@ fn pair_moves(vanished: Vec<Vanished>, appeared: Vec<&Device>, rows: &mut Vec<Di
             slot.is_some_and(|after| after.tenant == before.tenant && serial.is_some() && after.serial.as_deref() == serial)
         });
         match found.and_then(|slot| slot.take()) {
-            Some(after) => rows.push(row(Change::Moved, after, Some(key_of(before).2), Some(key_of(after).2))),
+            Some(after) => {
+                let mut moved = row(Change::Moved, before, Some(key_of(before).2), Some(key_of(after).2));
+                let (_, site, address, _) = key_of(after);
+                moved.site = site;
+                moved.address = address;
+                moved.hostname = after.hostname.clone().or(moved.hostname);
+                rows.push(moved);
+            }
             None if report_gone => rows.push(row(Change::Gone, before, before.version.clone(), None)),
             None => {}
         }
     }
     for after in appeared.into_iter().flatten() {
-        rows.push(row(Change::Added, after, None, after.version.clone()));
+        let mut added = row(Change::Added, after, None, after.version.clone());
+        let name_left = after.name.as_deref().is_some_and(|name| left_names.contains(&(after.tenant.as_str(), name)));
+        if name_left {
+            added.name = after.hostname.clone();
+        }
+        rows.push(added);
     }
 }
 
@@ -244,6 +269,30 @@ mod tests {
         assert_eq!(changes, vec![Change::NotAnswering, Change::Moved]);
         assert_eq!(rows[1].from.as_deref(), Some("10.0.0.1"));
         assert_eq!(rows[1].to.as_deref(), Some("10.0.0.9"));
+    }
+
+    #[test]
+    fn moved_and_added_keep_own_names() {
+        let mut router = device("acme", "10.0.0.7", "7.1", Verdict::Current);
+        router.name = Some("gw1".into());
+        router.hostname = Some("acme-gw".into());
+        let old = vec![router.clone()];
+        let mut moved = router.clone();
+        moved.address = Some("10.0.0.6".parse().unwrap());
+        moved.name = Some("printer1".into());
+        let mut phone = device("acme", "10.0.0.7", "2.0", Verdict::Current);
+        phone.name = Some("gw1".into());
+        phone.hostname = Some("desk-114".into());
+        phone.serial = Some("SN-PHONE".into());
+
+        let rows = diff(&old, &[moved, phone]);
+
+        let changes: Vec<Change> = rows.iter().map(|r| r.change).collect();
+        assert_eq!(changes, vec![Change::Moved, Change::Added]);
+        assert_eq!(rows[0].address, "10.0.0.6");
+        assert_eq!(rows[0].name.as_deref(), Some("gw1"), "the old sweep's name, not the new address's row");
+        assert_eq!(rows[0].hostname.as_deref(), Some("acme-gw"));
+        assert_eq!(rows[1].name.as_deref(), Some("desk-114"), "gw1 left, so the host name names the newcomer");
     }
 
     #[test]

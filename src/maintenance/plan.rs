@@ -56,6 +56,10 @@ pub struct PlanItem {
     pub vendor: Option<String>,
     pub model: Option<String>,
     pub serial: Option<String>,
+    /// The vendor profile that recognised the device, compared by `verify`
+    /// to notice another device at the planned address.
+    #[serde(default)]
+    pub profile: Option<String>,
     /// The protocols the device answered on in the sweep, rescanned by `verify`.
     pub protocols: Vec<String>,
     /// Name of the credential set the device accepted (never a secret),
@@ -171,6 +175,7 @@ fn items_for(assessor: &Assessor, device: &Device) -> Vec<PlanItem> {
         .components
         .iter()
         .filter(|c| matches!(c.state, None | Some("installed")) && c.verdict >= Verdict::Behind)
+        .filter(|c| !rests_at_approved_target(assessor, device, c))
         .map(|component| item_for(assessor, device, component))
         .collect()
 }
@@ -193,6 +198,7 @@ fn item_for(assessor: &Assessor, device: &Device, component: &Component) -> Plan
         vendor: device.vendor.clone(),
         model: device.model.clone(),
         serial: device.serial.clone(),
+        profile: device.profile.clone(),
         protocols: device.protocols.iter().map(|p| p.to_string()).collect(),
         credential: device.credential.clone(),
         component: component.name.clone(),
@@ -215,11 +221,48 @@ fn item_for(assessor: &Assessor, device: &Device, component: &Component) -> Plan
     if item.target.is_none() {
         item.risks.push("no newer release in the release data".to_string());
     }
+    let approved = product.and_then(|p| approved_target_met(assessor, device, component, p));
+    if let (Some(approved), Some(target)) = (approved, &item.target) {
+        item.risks.push(format!("beyond the approved target {approved}: approve {target} first"));
+    }
     if device.overdue == Some(true) {
         let since = device.firmware_since.as_deref().unwrap_or("unknown");
         item.risks.push(format!("overdue: firmware unchanged since {since}"));
     }
     item
+}
+
+/// Returns the tenant's approved baseline target when the component already
+/// runs it or a newer version of its train.
+fn approved_target_met(assessor: &Assessor, device: &Device, component: &Component, product: &Product) -> Option<String> {
+    let approved = assessor.baselines.find(&device.tenant, &product.id)?.target.clone()?;
+    let running_text = component.release_version.as_deref().unwrap_or(&component.version);
+    if running_text == approved {
+        return Some(approved);
+    }
+    let running = product.scheme.parse(running_text)?;
+    let order = running.compare(&product.scheme.parse(&approved)?)?;
+    (order != Ordering::Less).then_some(approved)
+}
+
+/// Returns whether a component that meets its approved target stays
+/// there: an upgrade past the approved target is planned only for an
+/// end-of-life train or a vulnerable version, and then carries a risk note.
+fn rests_at_approved_target(assessor: &Assessor, device: &Device, component: &Component) -> bool {
+    let Some(product) = assessor.product_of(device, component) else { return false };
+    if approved_target_met(assessor, device, component, product).is_none() {
+        return false;
+    }
+    let train_ended = component.verdict == Verdict::Eol || train_has_ended(assessor, component, product);
+    !train_ended && component.verdict != Verdict::Vulnerable
+}
+
+/// Returns whether the component's train reaches its end of support by the window.
+fn train_has_ended(assessor: &Assessor, component: &Component, product: &Product) -> bool {
+    let running_text = component.release_version.as_deref().unwrap_or(&component.version);
+    let Some(running) = product.scheme.parse(running_text) else { return false };
+    let train = product.trains.iter().find(|t| t.name == running.train);
+    train.and_then(|t| t.end_of_support).is_some_and(|end| end <= assessor.today)
 }
 
 struct TargetChoice {

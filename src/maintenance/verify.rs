@@ -22,6 +22,9 @@ pub enum Outcome {
     NotAnswering,
     /// The device answered but no longer reports the component.
     ComponentMissing,
+    /// Another device answered at the planned address: its serial, vendor
+    /// profile or class differs from the one the plan recorded.
+    DifferentDevice,
     /// The plan had no target for the component, so nothing is checked.
     NoTarget,
 }
@@ -33,13 +36,14 @@ impl Outcome {
             Outcome::NotReached => "not-reached",
             Outcome::NotAnswering => "not-answering",
             Outcome::ComponentMissing => "component-missing",
+            Outcome::DifferentDevice => "different-device",
             Outcome::NoTarget => "no-target",
         }
     }
 
     /// Returns whether the outcome fails `verify` (exit status 1).
     pub fn failed(self) -> bool {
-        matches!(self, Outcome::NotReached | Outcome::NotAnswering | Outcome::ComponentMissing)
+        matches!(self, Outcome::NotReached | Outcome::NotAnswering | Outcome::ComponentMissing | Outcome::DifferentDevice)
     }
 }
 
@@ -101,6 +105,7 @@ fn verify_item(item: &PlanItem, devices: &[Device], catalogue: &Catalogue) -> Ve
         (_, _, None) => Outcome::NoTarget,
         (None, _, _) => Outcome::NotAnswering,
         (Some(d), _, _) if !d.status.answered() => Outcome::NotAnswering,
+        (Some(d), _, _) if is_other_device(item, d) => Outcome::DifferentDevice,
         (Some(_), None, _) => Outcome::ComponentMissing,
         (Some(_), Some(c), Some(target)) => judge(item, &c.version, c.release_version.as_deref(), target, catalogue),
     };
@@ -117,6 +122,17 @@ fn verify_item(item: &PlanItem, devices: &[Device], catalogue: &Catalogue) -> Ve
         status: device.map(|d| d.status.to_string()).unwrap_or_else(|| "not-scanned".to_string()),
         result,
     }
+}
+
+/// Returns whether the rescanned device is not the planned one: serials,
+/// vendor profiles or classes that are known on both sides and differ.
+fn is_other_device(item: &PlanItem, device: &Device) -> bool {
+    let differ = |planned: Option<&str>, found: Option<&str>| {
+        matches!((planned.filter(|p| !p.is_empty()), found.filter(|f| !f.is_empty())), (Some(p), Some(f)) if p != f)
+    };
+    differ(item.serial.as_deref(), device.serial.as_deref())
+        || differ(item.profile.as_deref(), device.profile.as_deref())
+        || differ(item.class.as_deref(), device.class.map(|c| c.as_str()))
 }
 
 fn judge(item: &PlanItem, version: &str, release_version: Option<&str>, target: &str, catalogue: &Catalogue) -> Outcome {

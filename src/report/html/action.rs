@@ -1,7 +1,8 @@
 //! The "needs action" list: devices with a component that is vulnerable,
 //! end of life, below the baseline or behind, most urgent first.
 
-use super::escape::{escape_html, escape_optional};
+use super::escape::escape_html;
+use super::redact::customer_text;
 use super::{address_text, advisory_links, badge, model_text, name_text};
 use crate::device::{Component, Device, Verdict};
 use crate::report::advisories::AdvisoryIndex;
@@ -78,23 +79,77 @@ fn component_row(component: &Component, advisories: &AdvisoryIndex) -> String {
 
 /// Describes what the component should move to: the latest release in its
 /// train, the approved baseline, and the end of support when it has passed.
+/// A latest-in-train equal to the installed version is no update, so it is
+/// not offered as one.
 fn update_target(component: &Component) -> String {
+    let installed = [Some(component.version.as_str()), component.release_version.as_deref()];
+    let is_installed = |version: &str| installed.contains(&Some(version));
     let mut lines = Vec::new();
-    if let Some(latest) = &component.latest_in_train {
-        lines.push(format!("latest in train: <span class=\"version\">{}</span>", escape_html(latest)));
+    let latest_is_installed = component.latest_in_train.as_deref().is_some_and(is_installed);
+    match &component.latest_in_train {
+        Some(_) if latest_is_installed && component.verdict == Verdict::Vulnerable => {
+            lines.push("no fixed release known in this train".to_string());
+        }
+        Some(_) if latest_is_installed => lines.push("already the latest release of its train".to_string()),
+        Some(latest) => lines.push(format!("latest in train: <span class=\"version\">{}</span>", escape_html(latest))),
+        None => {}
     }
     if let Some(baseline) = &component.baseline {
         lines.push(format!("baseline minimum: <span class=\"version\">{}</span>", escape_html(baseline)));
     }
-    let newest_helps = component.verdict == Verdict::Eol || component.latest_in_train.is_none();
-    if let Some(latest) = component.latest.as_ref().filter(|_| newest_helps) {
+    let newest_helps = component.verdict == Verdict::Eol || component.latest_in_train.is_none() || latest_is_installed;
+    if let Some(latest) = component.latest.as_ref().filter(|latest| newest_helps && !is_installed(latest)) {
         lines.push(format!("newest release: <span class=\"version\">{}</span>", escape_html(latest)));
     }
     if let Some(eol) = &component.eol_date {
         lines.push(format!("end of support: {}", escape_html(eol)));
     }
     if let Some(note) = &component.note {
-        lines.push(format!("<span class=\"note\">{}</span>", escape_optional(Some(note))));
+        lines.push(format!("<span class=\"note\">{}</span>", escape_html(&customer_text(note))));
     }
     lines.join("<br>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::ComponentKind;
+
+    fn vulnerable(version: &str, latest_in_train: &str, newest: &str) -> Component {
+        let mut component = Component::new("FortiOS", ComponentKind::Os, version.into(), "snmp:1.3.6.1".into());
+        component.verdict = Verdict::Vulnerable;
+        component.latest_in_train = Some(latest_in_train.into());
+        component.latest = Some(newest.into());
+        component
+    }
+
+    #[test]
+    fn no_fix_in_train_is_no_update() {
+        let text = update_target(&vulnerable("6.9.6", "6.9.6", "7.0.2"));
+        assert!(text.contains("no fixed release known in this train"), "{text}");
+        assert!(!text.contains("latest in train"), "{text}");
+        assert!(text.contains("newest release: <span class=\"version\">7.0.2</span>"), "{text}");
+    }
+
+    #[test]
+    fn installed_newest_is_not_offered() {
+        let text = update_target(&vulnerable("6.9.6", "6.9.6", "6.9.6"));
+        assert_eq!(text, "no fixed release known in this train");
+    }
+
+    #[test]
+    fn end_of_life_at_latest_points_past_train() {
+        let mut component = vulnerable("6.4.16", "6.4.16", "7.0.2");
+        component.verdict = Verdict::Eol;
+        let text = update_target(&component);
+        assert!(text.starts_with("already the latest release of its train"), "{text}");
+        assert!(text.contains("newest release: <span class=\"version\">7.0.2</span>"), "{text}");
+    }
+
+    #[test]
+    fn newer_in_train_is_offered() {
+        let text = update_target(&vulnerable("6.9.4", "6.9.6", "7.0.2"));
+        assert!(text.contains("latest in train: <span class=\"version\">6.9.6</span>"), "{text}");
+        assert!(!text.contains("no fixed release"), "{text}");
+    }
 }

@@ -2,6 +2,7 @@
 //! the status and reason of devices that could not be read.
 
 use super::escape::{escape_html, escape_optional};
+use super::redact::customer_text;
 use super::{address_text, badge, model_text, name_text};
 use crate::device::{Component, Device, Status};
 
@@ -45,7 +46,7 @@ fn device_rows(device: &Device) -> String {
         html.push_str(&format!(
             "<tr class=\"{row_class}\"><td></td><td colspan=\"8\">{}: {}</td></tr>\n",
             reason_label(device.status),
-            escape_html(reason)
+            escape_html(&customer_text(reason))
         ));
     }
     // An unidentified device shows the sysDescr it reported, so that a
@@ -106,7 +107,7 @@ fn component_detail(component: &Component) -> String {
         parts.push("KEV".to_string());
     }
     if let Some(note) = &component.note {
-        parts.push(escape_html(note));
+        parts.push(escape_html(&customer_text(note)));
     }
     parts.join("; ")
 }

@@ -10,6 +10,7 @@ mod action;
 pub mod chart;
 mod escape;
 mod inventory;
+mod redact;
 
 use std::collections::BTreeSet;
 use std::io::{self, Write};
@@ -136,15 +137,30 @@ fn summary_section(devices: &[Device]) -> String {
 }
 
 fn footer(summary: &SweepSummary) -> String {
-    format!(
+    let mut html = format!(
         "<footer><p>Written by fwsweep {} from the sweep that finished {}. \
-         Verdicts compare each firmware component with the release data named above: \
-         <em>vulnerable</em> matches a published advisory, <em>eol</em> is past its end of support, \
-         <em>below-baseline</em> is older than the approved minimum, and <em>behind</em> has a newer release in its train.</p></footer>\n",
+         Verdicts compare each firmware component with the release data named above.</p>\n<dl class=\"legend\">\n",
         env!("CARGO_PKG_VERSION"),
         display_time(&summary.finished)
-    )
+    );
+    for (label, meaning) in LEGEND {
+        html.push_str(&format!("<dt>{}</dt><dd>{meaning}</dd>\n", badge(label)));
+    }
+    html.push_str("</dl></footer>\n");
+    html
 }
+
+/// The meaning of every badge and summary column the report can show.
+const LEGEND: [(&str, &str); 8] = [
+    ("vulnerable", "the installed version is covered by a published security advisory"),
+    ("eol", "the release train is past the vendor's end of support"),
+    ("below-baseline", "older than the minimum version approved for this network"),
+    ("behind", "a newer release exists in the same train"),
+    ("current", "the latest release of its train, or newer"),
+    ("unknown", "the release data does not cover this product or version, so it could not be judged"),
+    ("not read", "the device did not answer the scanner or rejected its access, so its firmware is not known"),
+    ("KEV", "the advisory is in CISA's Known Exploited Vulnerabilities catalogue: attacks using it have been seen"),
+];
 
 /// Formats one advisory id as links: the id to the vendor's page (or to its
 /// CVE record when the id is a CVE id), then its CVE ids to their records.
@@ -186,7 +202,7 @@ fn link(url: Option<&str>, escaped_text: &str) -> String {
 
 /// Formats a verdict or standing as a coloured label.
 fn badge(label: &str) -> String {
-    let class = label.replace(' ', "-");
+    let class = label.replace(' ', "-").to_ascii_lowercase();
     format!("<span class=\"badge {class}\">{label}</span>")
 }
 
