@@ -25,6 +25,7 @@ use fwsweep::targets::{Exclusions, Protocol, Target, TargetSpec, read_inventory,
 mod exports;
 mod history;
 mod maintenance;
+mod record_ssh;
 
 #[derive(Parser)]
 #[command(name = "fwsweep", version, about = "Report the firmware of customer network devices over SNMP, Redfish, SIP and SSH")]
@@ -48,8 +49,9 @@ enum Command {
     Simulate(SimulateArgs),
     /// Sweep the built-in simulated network of four customers and print the report.
     Demo(DemoArgs),
-    /// Save an SNMP agent's values as a .snmprec recording (for new profiles
-    /// and support requests), or print a BMC's certificate fingerprint.
+    /// Save an SNMP agent's values as a .snmprec recording, or with --ssh a
+    /// device's command outputs as a .cli transcript (for new profiles and
+    /// support requests), or print a BMC's certificate fingerprint.
     Record(RecordArgs),
     /// List the vendor profiles, or check a folder of profiles.
     #[command(subcommand)]
@@ -409,6 +411,8 @@ struct RecordArgs {
     /// HTTPS port for --fingerprint.
     #[arg(long, default_value_t = 443, value_name = "N")]
     https_port: u16,
+    #[command(flatten)]
+    ssh: record_ssh::SshRecordArgs,
 }
 
 #[derive(Args)]
@@ -1134,6 +1138,9 @@ async fn record(args: RecordArgs) -> Result<(), Failure> {
     use fwsweep::collect::AgentError;
     use fwsweep::snmp::client::Session;
 
+    if args.ssh.requested() {
+        return record_ssh::record(&args).await;
+    }
     let profiles = load_profiles(&args.profiles)?;
     let credentials = credentials_with_community(args.credentials.as_deref(), args.community.as_deref())?;
     let spec = TargetSpec::parse(&args.target).map_err(|e| Failure::Input(e.to_string()))?;

@@ -131,22 +131,22 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-static MAC_TEXT: LazyLock<Regex> =
+pub(crate) static MAC_TEXT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\b[0-9a-f]{2}(?:[:-][0-9a-f]{2}){5}\b").expect("static regex"));
-static IPV4_TEXT: LazyLock<Regex> = LazyLock::new(|| {
+pub(crate) static IPV4_TEXT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\b").expect("static regex")
 });
 
 /// Replaces identifying values consistently: one original always becomes
 /// the same stand-in, wherever it appears.
 #[derive(Default)]
-struct Anonymizer {
+pub(crate) struct Anonymizer {
     replacements: HashMap<(&'static str, String), String>,
     counters: HashMap<&'static str, usize>,
 }
 
 impl Anonymizer {
-    fn stand_in(&mut self, kind: &'static str, original: &str) -> String {
+    pub(crate) fn stand_in(&mut self, kind: &'static str, original: &str) -> String {
         if let Some(known) = self.replacements.get(&(kind, original.to_string())) {
             return known.clone();
         }
@@ -165,6 +165,8 @@ impl Anonymizer {
                 format!("{}.{}.{}.{}", range[0], range[1], range[2], (n - 1) % 254 + 1)
             }
             "mac" => format!("02:00:00:{:02x}:{:02x}:{:02x}", (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff),
+            // The documentation prefix (RFC 3849).
+            "ipv6" => format!("2001:db8::{n:x}"),
             _ => format!("{kind}-{n}"),
         };
         self.replacements.insert((kind, original.to_string()), replacement.clone());

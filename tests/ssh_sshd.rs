@@ -590,3 +590,48 @@ fn scan_with_private_key_set_logs_in() {
     assert_eq!(device["credential"], "lab-key", "{device}");
     assert_eq!(device["protocols"], serde_json::json!(["ssh"]), "{device}");
 }
+
+#[test]
+fn record_enters_privileged_mode_without_writing_secrets() {
+    let secret = "enable-secret-6614";
+    let Some(sshd) = Sshd::start_with_enable("127.89.20.1", Flavour::Modern, 0, None, Some(secret)) else { return };
+    sshd.add_client_key("record_key", "ed25519");
+    std::fs::set_permissions(sshd.path("record_key"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    // A key login, so the secret on trial is the enable secret. The key
+    // path is relative to the credentials file.
+    let credentials = sshd.path("record_credentials.toml");
+    let text = format!(
+        "[[ssh]]\nname = \"lab-key\"\ntenants = [\"default\"]\nuser = \"{USER}\"\nprivate_key = \"record_key\"\n\
+         enable_secret = \"env:FWSWEEP_RECORD_ENABLE\"\n"
+    );
+    std::fs::write(&credentials, text).unwrap();
+    // Above the built-in IOS profiles, so this profile's privileged commands run.
+    let profile = PROFILE
+        .replace("class = \"switch\"", "class = \"switch\"\npriority = 200")
+        .replace("commands = [\"show version\", \"show inventory\"]", "commands = [\"show version\", \"show privilege\"]\nenable = { command = \"enable\" }");
+    let profiles = tempfile::tempdir().unwrap();
+    std::fs::write(profiles.path().join("test-sshd-switch.toml"), profile).unwrap();
+    let transcript = sshd.path("recorded.cli");
+    let port = sshd.address.port().to_string();
+    let ip = sshd.address.ip().to_string();
+    let known_hosts = sshd.known_hosts("ed25519");
+
+    let output = Command::new(common::binary())
+        .args(["-vv", "record", &ip, "--ssh", "--ssh-port", &port, "--profiles", profiles.path().to_str().unwrap()])
+        .args(["--credentials", credentials.to_str().unwrap(), "--known-hosts", known_hosts.to_str().unwrap()])
+        .args(["--output", transcript.to_str().unwrap()])
+        .env("FWSWEEP_RECORD_ENABLE", secret)
+        .output()
+        .expect("fwsweep runs");
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}\n{}", sshd.log());
+    let text = std::fs::read_to_string(&transcript).unwrap();
+    assert!(text.contains("### show privilege\nCurrent privilege level is 15\n"), "privileged mode was entered:\n{text}");
+    assert!(!text.contains(secret), "the enable secret is in the transcript");
+    assert!(!stderr.contains(secret), "the enable secret is on stderr");
+    assert!(!String::from_utf8_lossy(&output.stdout).contains(secret), "the enable secret is on stdout");
+    for noise in ["lab-sw2>", "lab-sw2#", "Password:", "### enable", "terminal length 0"] {
+        assert!(!text.contains(noise), "{noise:?} is in the transcript:\n{text}");
+    }
+}

@@ -8,7 +8,7 @@ mod redfish;
 mod sip;
 mod ssh;
 
-pub use ssh::SshSettings;
+pub use ssh::{SshSettings, login_candidates as ssh_login_candidates};
 
 use std::collections::HashSet;
 use std::net::SocketAddr;

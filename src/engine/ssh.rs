@@ -227,10 +227,13 @@ fn fill_from_session(context: &Context, device: &mut Device, outcome: SessionOut
     device.reason = (!reasons.is_empty()).then(|| reasons.join("; "));
 }
 
+fn candidates(context: &Context, target: &Target) -> Result<Vec<(String, Login)>, String> {
+    login_candidates(&context.credentials, target)
+}
+
 /// Returns the SSH credential sets to try, with their logins: the sets the
 /// target names, else every set of its tenant.
-fn candidates(context: &Context, target: &Target) -> Result<Vec<(String, Login)>, String> {
-    let credentials = &context.credentials;
+pub fn login_candidates(credentials: &crate::credentials::Credentials, target: &Target) -> Result<Vec<(String, Login)>, String> {
     let named: Vec<&String> = target.credentials.iter().filter(|n| credentials.find_ssh(n).is_some()).collect();
     let sets: Vec<_> = if named.is_empty() {
         credentials.ssh.iter().filter(|s| s.allows_tenant(&target.tenant)).collect()

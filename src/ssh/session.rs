@@ -64,6 +64,38 @@ pub async fn collect(
     }
 }
 
+/// Runs exactly `commands`, in order, in one interactive shell, with no
+/// probes, paging commands or privileged mode. The prompt is the one seen
+/// after login. The caller checks that the commands are read-only.
+pub async fn collect_commands(connection: &Connection, commands: &[String], command_timeout: Duration) -> SessionOutcome {
+    let mut outcome = SessionOutcome::default();
+    let mut shell = match Shell::open(&connection.handle, command_timeout).await {
+        Ok(shell) => shell,
+        Err(error) => {
+            outcome.failure = Some(SessionFailure::Channel { command: "shell".into(), message: error.to_string() });
+            return outcome;
+        }
+    };
+    let login_read = shell.wait_for_login().await;
+    let result = match login_read.error {
+        Some(ShellError::Timeout(after)) => Err(SessionFailure::NoPrompt(after)),
+        Some(other) => Err(SessionFailure::Channel { command: "login".into(), message: other.to_string() }),
+        None => run_each(&mut shell, commands, &mut outcome).await,
+    };
+    if let Err(failure) = result {
+        outcome.failure = Some(failure);
+    }
+    shell.close().await;
+    outcome
+}
+
+async fn run_each(shell: &mut Shell, commands: &[String], outcome: &mut SessionOutcome) -> Result<(), SessionFailure> {
+    for command in commands {
+        run_command(shell, command, outcome).await?;
+    }
+    Ok(())
+}
+
 /// Runs each command on its own exec channel, without a pty.
 ///
 /// NOTE: all channels share one connection. IOS and classic IOS-XR close
