@@ -171,6 +171,9 @@ struct OutputArgs {
     /// Judge end of life as of this date (YYYY-MM-DD) instead of today.
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     as_of: Option<time::Date>,
+    /// Whether the table shows every protocol's outcome in full, set by `-v`.
+    #[arg(skip)]
+    full_detail: bool,
 }
 
 #[derive(Args)]
@@ -477,11 +480,21 @@ fn init_logging(verbose: u8) {
 /// Runs a subcommand and returns whether the exit status must be 1, because
 /// `--fail-on` was reached or `--strict` found unread targets.
 async fn run(command: Command, verbose: u8) -> Result<bool, Failure> {
+    let full_detail = verbose > 0;
     match command {
-        Command::Scan(args) => scan(args, verbose, None).await,
-        Command::Identify(args) => identify(args).await,
+        Command::Scan(mut args) => {
+            args.output.full_detail = full_detail;
+            scan(args, verbose, None).await
+        }
+        Command::Identify(mut args) => {
+            args.output.full_detail = full_detail;
+            identify(args).await
+        }
         Command::Simulate(args) => simulate(args).await.map(|()| false),
-        Command::Demo(args) => demo(args, verbose).await,
+        Command::Demo(mut args) => {
+            args.output.full_detail = full_detail;
+            demo(args, verbose).await
+        }
         Command::Record(args) => record(args).await.map(|()| false),
         Command::Profiles(ProfilesCommand::List { profiles }) => list_profiles(&profiles).map(|()| false),
         Command::Profiles(ProfilesCommand::Check { dir, fixtures }) => check_profiles(&dir, fixtures.as_deref()).await,
@@ -494,7 +507,8 @@ async fn run(command: Command, verbose: u8) -> Result<bool, Failure> {
         Command::Show(args) => history::show(args),
         Command::Diff(args) => history::diff_sweeps(args),
         Command::Plan(args) => maintenance::plan(args),
-        Command::Verify(args) => {
+        Command::Verify(mut args) => {
+            args.scan.output.full_detail = full_detail;
             let planned = maintenance::verify_targets(&args)?;
             scan(args.scan, verbose, Some(planned)).await
         }
@@ -742,7 +756,7 @@ fn write_report(summary: &SweepSummary, devices: &[Device], output: &OutputArgs)
         Some(path) => {
             let mut file = std::fs::File::create(path)
                 .map_err(|e| Failure::Run(format!("{}: cannot write: {e}", path.display())))?;
-            let style = TableStyle { color: false, width: None };
+            let style = TableStyle { color: false, width: None, full_detail: output.full_detail };
             report::write(&mut file, output.format, summary, devices, style)
                 .map_err(|e| Failure::Run(format!("{}: cannot write: {e}", path.display())))
         }
@@ -750,7 +764,7 @@ fn write_report(summary: &SweepSummary, devices: &[Device], output: &OutputArgs)
             let stdout = std::io::stdout();
             let terminal = stdout.is_terminal();
             let width = terminal.then(terminal_width).flatten();
-            let style = TableStyle { color: terminal && !no_color(), width };
+            let style = TableStyle { color: terminal && !no_color(), width, full_detail: output.full_detail };
             let mut lock = stdout.lock();
             let written = report::write(&mut lock, output.format, summary, devices, style).and_then(|()| lock.flush());
             match written {

@@ -251,6 +251,10 @@ pub struct Device {
     pub status: Status,
     pub reason: Option<String>,
     pub protocols: Vec<&'static str>,
+    /// Every protocol's own outcome, the leading protocol first. `reason`
+    /// leaves out the protocols that are merely absent once another one
+    /// read the device; this list keeps them.
+    pub outcomes: Vec<crate::outcome::ProtocolOutcome>,
     pub credential: Option<String>,
     pub profile: Option<String>,
     pub vendor: Option<String>,
@@ -307,6 +311,7 @@ impl Device {
             status,
             reason: None,
             protocols: Vec::new(),
+            outcomes: Vec::new(),
             credential: None,
             profile: None,
             vendor: None,

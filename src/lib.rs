@@ -18,6 +18,7 @@ pub mod http;
 pub mod identify;
 pub mod maintenance;
 pub mod offline;
+pub mod outcome;
 pub mod profiles;
 pub mod record;
 pub mod redfish;

@@ -316,7 +316,8 @@ async fn wrong_digest_password_is_auth_failed() {
     let device = start_device("127.81.5.4", "Auth: digest", "another-password").await;
     let row = device.scan("http", false, ",,").await;
     assert_eq!(row["status"], "auth-failed", "{row}");
-    assert!(row["reason"].as_str().unwrap().contains("credentials were rejected"), "{row}");
+    let reason = row["reason"].as_str().unwrap();
+    assert!(reason.starts_with("/info.json: HTTP 401 although credential set \"lab-web\" was sent; the device rejected it"), "the rejected login leads: {reason}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -486,4 +487,110 @@ async fn inventory_names_http_set() {
     assert!(reason.contains("credential set \"globex-web\""), "{reason}");
     assert!(reason.contains("credentials.toml:13) is fenced to tenants [\"globex\"]"), "{reason}");
     assert_eq!(device.server.stats.writes(), 0, "only GET reaches the server");
+}
+
+/// Serves a Cisco phone over SIP alone on 127.90.`subnet`.1 and a Poly VVX
+/// over SIP and HTTP on 127.90.`subnet`.2, and scans both over SIP and HTTP
+/// with a web password the Poly rejects. Returns the simulations, the scan
+/// folder and the arguments.
+fn sip_and_http_phones(subnet: u8) -> (Vec<Simulation>, tempfile::TempDir, Vec<String>) {
+    let cisco_address = format!("127.90.{subnet}.1");
+    let poly_address = format!("127.90.{subnet}.2");
+    let fixture = |dir: &str, file: &str| std::fs::read_to_string(repository().join("fixtures").join(dir).join(file)).unwrap();
+    let sip = recordings_dir(&[("a-cisco.sip", &fixture("sip", "cisco-ip-phone.sip")), ("b-poly.sip", &fixture("sip", "poly-vvx.sip"))]);
+    let sip_phones = Simulation::start(sip.path(), &cisco_address, 11690, &["--sip-port", "15090"]);
+    let web = recordings_dir(&[("b-poly.http", &fixture("http", "poly-vvx.http"))]);
+    let web_phone = Simulation::start(web.path(), &poly_address, 11691, &["--http-port", "18090", "--https-port", "18490"]);
+    assert_eq!(sip_phones.address_of("a-cisco.sip"), cisco_address);
+    assert_eq!(web_phone.address_of("b-poly.http"), poly_address);
+
+    let dir = tempfile::tempdir().unwrap();
+    let inventory = write_inventory(dir.path(), &format!("{cisco_address}-{poly_address}"), "sip;http", ",,true");
+    let credentials = write_credentials(dir.path());
+    let args = [
+        "scan", "--inventory", inventory.to_str().unwrap(), "--credentials", credentials.to_str().unwrap(),
+        "--sip-port", "15090", "--http-port", "18090", "--https-port", "18490", "--no-history",
+    ];
+    (vec![sip_phones, web_phone], dir, args.iter().map(|s| s.to_string()).collect())
+}
+
+/// Runs a scan from [`sip_and_http_phones`] with `extra` arguments and
+/// returns its standard output.
+fn scan_phones(args: &[String], extra: &[&str]) -> String {
+    let mut all: Vec<&str> = args.iter().map(String::as_str).collect();
+    all.extend(extra);
+    let output = run(&all);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn table_line<'a>(table: &'a str, address: &str) -> &'a str {
+    table.lines().find(|line| line.contains(address)).unwrap_or_else(|| panic!("no line for {address}:\n{table}"))
+}
+
+#[test]
+fn sip_phone_table_hides_http_absence() {
+    let (_simulations, _dir, args) = sip_and_http_phones(1);
+
+    let table = scan_phones(&args, &["--format", "table"]);
+
+    let cisco = table_line(&table, "127.90.1.1");
+    assert!(cisco.contains(" ok "), "{cisco}");
+    assert!(!cisco.contains("http"), "no HTTP detail for a phone read over SIP: {cisco}");
+    assert!(!cisco.contains("connection refused"), "{cisco}");
+    let poly = table_line(&table, "127.90.1.2");
+    assert!(poly.contains("http: /api/v1/mgmt/device/info: HTTP 401 although credential set \"lab-web\" was sent"), "{poly}");
+    assert!(poly.ends_with('…'), "the long reason is cut: {poly}");
+    for line in table.lines().filter(|line| line.contains("127.90.1.")) {
+        let detail = line.split("   ").last().unwrap_or_default().trim();
+        assert!(detail.chars().count() <= 100, "detail longer than 100 characters: {detail}");
+    }
+}
+
+#[test]
+fn sip_phone_json_keeps_outcomes() {
+    let (_simulations, _dir, args) = sip_and_http_phones(2);
+
+    let output = scan_phones(&args, &["--format", "json"]);
+    let document: serde_json::Value = serde_json::from_str(&output).unwrap();
+    let devices: BTreeMap<String, serde_json::Value> =
+        document["devices"].as_array().unwrap().iter().map(|d| (d["address"].as_str().unwrap().to_string(), d.clone())).collect();
+
+    let cisco = &devices["127.90.2.1"];
+    assert_eq!(cisco["status"], "ok", "{cisco}");
+    assert_eq!(cisco["reason"], serde_json::Value::Null, "{cisco}");
+    assert_eq!(cisco["outcomes"][0]["protocol"], "sip", "{cisco}");
+    assert_eq!(cisco["outcomes"][0]["status"], "ok", "{cisco}");
+    assert_eq!(cisco["outcomes"][1]["protocol"], "http", "{cisco}");
+    assert_eq!(cisco["outcomes"][1]["status"], "refused", "{cisco}");
+    assert!(cisco["outcomes"][1]["reason"].as_str().unwrap().contains("connection refused"), "{cisco}");
+
+    let poly = &devices["127.90.2.2"];
+    assert_eq!(poly["status"], "ok", "SIP read the phone: {poly}");
+    assert_eq!(poly["outcomes"][1]["protocol"], "http", "{poly}");
+    assert_eq!(poly["outcomes"][1]["status"], "auth-failed", "{poly}");
+    let http_reason = poly["outcomes"][1]["reason"].as_str().unwrap();
+    assert!(http_reason.starts_with("/api/v1/mgmt/device/info: HTTP 401 although credential set \"lab-web\" was sent"), "the rejected login leads: {http_reason}");
+    assert!(http_reason.contains("other profile pages not found (HTTP 404)"), "{http_reason}");
+    assert!(!http_reason.contains("HTTP 404;"), "404s are counted, not listed: {http_reason}");
+    let reason = poly["reason"].as_str().unwrap();
+    assert_eq!(reason, format!("http: {http_reason}"), "the rejected login is the device's reason");
+}
+
+#[test]
+fn sip_phone_csv_and_verbose_table_keep_detail() {
+    let (_simulations, _dir, args) = sip_and_http_phones(3);
+
+    let csv = scan_phones(&args, &["--format", "csv"]);
+    let verbose = scan_phones(&args, &["--format", "table", "-v"]);
+
+    let cisco_rows: Vec<&str> = csv.lines().filter(|line| line.contains("127.90.3.1")).collect();
+    assert!(!cisco_rows.is_empty(), "{csv}");
+    for row in cisco_rows {
+        assert!(row.contains(",ok,http: connection refused"), "the CSV reason names the HTTP outcome: {row}");
+    }
+    let cisco = table_line(&verbose, "127.90.3.1");
+    assert!(cisco.contains("http: "), "-v shows every protocol's outcome: {cisco}");
+    let poly = table_line(&verbose, "127.90.3.2");
+    assert!(poly.contains("other profile pages not found (HTTP 404)"), "-v shows the reason in full: {poly}");
 }

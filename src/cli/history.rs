@@ -323,14 +323,14 @@ pub(super) fn write_listing_to<T: serde::Serialize>(output: Option<&Path>, forma
     match output {
         Some(path) => {
             let mut file = std::fs::File::create(path).map_err(|e| Failure::Run(format!("{}: cannot write: {e}", path.display())))?;
-            let style = TableStyle { color: false, width: None };
+            let style = TableStyle { color: false, width: None, full_detail: false };
             report::write_listing(&mut file, format, listing, style).map_err(|e| Failure::Run(format!("{}: cannot write: {e}", path.display())))
         }
         None => {
             let stdout = std::io::stdout();
             let width = stdout.is_terminal().then(super::terminal_width).flatten();
             let mut lock = stdout.lock();
-            let style = TableStyle { color: false, width };
+            let style = TableStyle { color: false, width, full_detail: false };
             let written = report::write_listing(&mut lock, format, listing, style).and_then(|()| lock.flush());
             match written {
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),

@@ -23,7 +23,7 @@ pub(super) async fn scan(context: &Context, target: Target, only_http: bool) {
         Host::Address(ip) => *ip,
         Host::Name(name) => match super::resolve(name, http_port).await {
             Ok(address) => address.ip(),
-            Err(reason) => return context.report(&target, None, Status::Unreachable, reason),
+            Err(reason) => return context.report_protocol("http", &target, Status::Unreachable, reason),
         },
     };
     let mut device = context.row(&target, Some(SocketAddr::new(address, http_port)));
@@ -50,7 +50,10 @@ pub(super) async fn scan(context: &Context, target: Target, only_http: bool) {
         timeout: context.settings.policy.timeout.max(std::time::Duration::from_secs(2)),
     };
     let mut client = match Client::new(settings, &policy, login) {
-        Ok(client) => client,
+        Ok(mut client) => {
+            client.credential_name = credential.clone();
+            client
+        }
         Err(error) => {
             device.status = Status::NotScanned;
             device.reason = Some(error.to_string());

@@ -2,7 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::device::Device;
+use crate::device::{Device, Status};
+use crate::outcome::{ProtocolOutcome, merged_reason};
 
 /// Merges rows that share a merge key; other rows pass through.
 pub(super) fn merge_rows(devices: Vec<Device>) -> Vec<Device> {
@@ -15,15 +16,49 @@ pub(super) fn merge_rows(devices: Vec<Device>) -> Vec<Device> {
         }
     }
     for (_, rows) in groups {
-        let merged_row = rows.into_iter().reduce(merge).expect("a group has at least one row");
-        merged.push(merged_row);
+        merged.push(merge_group(rows));
     }
     merged
 }
 
+/// Merges the rows of one target, then lists every protocol's outcome, the
+/// leading protocol first, and keeps in the reason only what
+/// [`merged_reason`] counts as a problem.
+fn merge_group(rows: Vec<Device>) -> Device {
+    if let [single] = rows.as_slice() {
+        // A target stopped before its protocols ran, such as by a
+        // configuration problem, has one row whose outcomes are all set.
+        let mut device = single.clone();
+        device.outcomes = outcomes_of(single);
+        return device;
+    }
+    let mut outcomes: Vec<ProtocolOutcome> = rows.iter().flat_map(outcomes_of).collect();
+    let mut device = rows.into_iter().reduce(merge).expect("a group has at least one row");
+
+    let lead = device.scanned_with.unwrap_or("snmp");
+    outcomes.sort_by_key(|o| (o.protocol != lead, protocol_order(o.protocol)));
+    let others = outcomes.iter().skip_while(|o| o.protocol == lead).cloned().collect::<Vec<_>>();
+    let read = matches!(device.status, Status::Ok | Status::Partial);
+    device.reason = merged_reason(lead, device.reason.take(), &others, read);
+    device.outcomes = outcomes;
+    device
+}
+
+/// Returns a row's outcomes, or its own outcome when the row has none yet.
+fn outcomes_of(device: &Device) -> Vec<ProtocolOutcome> {
+    if device.outcomes.is_empty() { vec![ProtocolOutcome::of(device)] } else { device.outcomes.clone() }
+}
+
+/// Returns the rank of a protocol among the outcomes that follow the
+/// leading one: SNMP, Redfish, SIP, HTTP, SSH.
+fn protocol_order(protocol: &str) -> usize {
+    ["snmp", "redfish", "sip", "http", "ssh"].iter().position(|p| *p == protocol).unwrap_or(usize::MAX)
+}
+
 /// Merges two rows of one target. The row that responded leads, preferring
 /// Redfish because it is the server's own inventory. The other row adds its
-/// components and fills what the leader lacks, or adds its failure to the reason.
+/// components and fills what the leader lacks. The leader keeps its own
+/// reason, because [`merge_group`] adds the others' from their outcomes.
 fn merge(a: Device, b: Device) -> Device {
     // Redfish is the server's own inventory, SNMP the richest view of other
     // devices, a web page a phone's or printer's model, serial and firmware,
@@ -79,21 +114,8 @@ fn merge(a: Device, b: Device) -> Device {
         fill(&mut device.sys_object_id, other.sys_object_id);
         fill(&mut device.user_agent, other.user_agent);
         fill(&mut device.version, other.version);
-        if let Some(reason) = other.reason {
-            device.reason = Some(join_reason(device.reason.take(), &reason));
-        }
-    } else if let Some(reason) = other.reason {
-        let protocol = other.scanned_with.unwrap_or("snmp");
-        device.reason = Some(join_reason(device.reason.take(), &format!("{protocol}: {reason}")));
     }
     device
-}
-
-fn join_reason(first: Option<String>, second: &str) -> String {
-    match first {
-        Some(first) => format!("{first}; {second}"),
-        None => second.to_string(),
-    }
 }
 
 #[cfg(test)]
@@ -137,5 +159,34 @@ mod tests {
 
         assert_eq!(merged[0].status, Status::Ok);
         assert_eq!(merged[0].reason.as_deref(), Some("ssh: unknown host key"));
+    }
+
+    #[test]
+    fn absent_http_left_out_of_sip_reason() {
+        let sip = row(Some("sip"), Status::Ok, &[("Firmware", "14.2.1")]);
+        let mut http = row(Some("http"), Status::Refused, &[]);
+        http.reason = Some("connection refused on 7 pages".into());
+
+        let merged = merge_rows(vec![http, sip]);
+
+        assert_eq!(merged[0].status, Status::Ok);
+        assert_eq!(merged[0].reason, None);
+        let outcomes: Vec<(&str, Status)> = merged[0].outcomes.iter().map(|o| (o.protocol, o.status)).collect();
+        assert_eq!(outcomes, [("sip", Status::Ok), ("http", Status::Refused)], "the leading protocol comes first");
+        assert_eq!(merged[0].outcomes[1].reason.as_deref(), Some("connection refused on 7 pages"));
+    }
+
+    #[test]
+    fn unread_target_names_every_protocol() {
+        let mut snmp = row(None, Status::Timeout, &[]);
+        snmp.reason = Some("no SNMP response".into());
+        let mut sip = row(Some("sip"), Status::Refused, &[]);
+        sip.reason = Some("nothing listens for SIP".into());
+
+        let merged = merge_rows(vec![sip, snmp]);
+
+        let reason = merged[0].reason.as_deref().unwrap();
+        assert!(reason.contains("no SNMP response"), "{reason}");
+        assert!(reason.contains("sip: nothing listens for SIP"), "{reason}");
     }
 }

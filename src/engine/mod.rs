@@ -192,12 +192,12 @@ async fn dispatch(
             next_merge_key += 1;
         }
         if context.cancel.is_cancelled() {
-            context.report(&target, None, Status::NotScanned, "cancelled (Ctrl-C) before its scan started".into());
+            context.report_target(&target, &protocols, Status::NotScanned, "cancelled (Ctrl-C) before its scan started".into());
             continue;
         }
         if let Some(problem) = target.problem.clone() {
             tracing::warn!(target = %target.label, tenant = %target.tenant, "not scanned: {problem}");
-            context.report(&target, None, Status::NotScanned, problem);
+            context.report_target(&target, &protocols, Status::NotScanned, problem);
             continue;
         }
         if protocols.contains(&Protocol::Redfish) {
@@ -500,8 +500,34 @@ impl Context {
         self.finish(device);
     }
 
+    /// Reports a row of `protocol` that learned nothing about the device.
+    fn report_protocol(&self, protocol: &'static str, target: &Target, status: Status, reason: String) {
+        let mut device = self.row(target, None);
+        device.scanned_with = Some(protocol);
+        device.status = status;
+        device.reason = Some(reason);
+        tracing::debug!(target = %target.label, protocol, %status, reason = device.reason.as_deref().unwrap_or(""), "no device data");
+        self.finish(device);
+    }
+
+    /// Reports a target that none of its `protocols` scanned, with that
+    /// status as every protocol's outcome.
+    fn report_target(&self, target: &Target, protocols: &[Protocol], status: Status, reason: String) {
+        let mut device = self.row(target, None);
+        device.status = status;
+        device.outcomes = protocols
+            .iter()
+            .map(|p| crate::outcome::ProtocolOutcome { protocol: p.as_str(), status, reason: Some(reason.clone()) })
+            .collect();
+        device.reason = Some(reason);
+        self.finish(device);
+    }
+
     fn finish(&self, mut device: Device) {
         device.scanned_at = Some(now_rfc3339());
+        if device.outcomes.is_empty() {
+            device.outcomes.push(crate::outcome::ProtocolOutcome::of(&device));
+        }
         self.ssh.snmp_finished(&device);
         let _ = self.results.send(device);
     }

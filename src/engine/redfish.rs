@@ -21,7 +21,7 @@ pub(super) async fn scan(context: &Context, target: Target, only_redfish: bool) 
         Host::Address(ip) => SocketAddr::new(*ip, port),
         Host::Name(name) => match super::resolve(name, port).await {
             Ok(address) => address,
-            Err(reason) => return context.report(&target, None, Status::Unreachable, reason),
+            Err(reason) => return context.report_protocol("redfish", &target, Status::Unreachable, reason),
         },
     };
 

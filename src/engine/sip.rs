@@ -16,7 +16,7 @@ pub(super) async fn scan(context: &Context, target: Target, only_sip: bool) {
         Host::Address(ip) => SocketAddr::new(*ip, port),
         Host::Name(name) => match super::resolve(name, port).await {
             Ok(address) => address,
-            Err(reason) => return context.report(&target, None, Status::Unreachable, reason),
+            Err(reason) => return context.report_protocol("sip", &target, Status::Unreachable, reason),
         },
     };
     let settings = SipSettings { timeout: context.settings.policy.timeout, retries: context.settings.policy.retries };

@@ -84,6 +84,8 @@ const MIGRATIONS: &[&str] = &[
         release_version TEXT,
         PRIMARY KEY (device_id, position)
     );",
+    // 2: each device's per-protocol outcomes, as a JSON array.
+    "ALTER TABLE devices ADD COLUMN outcomes TEXT;",
 ];
 
 /// Returns the default database path, `<data dir>/fwsweep/history.sqlite3`

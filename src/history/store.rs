@@ -93,9 +93,9 @@ fn insert_device(connection: &Connection, sweep: i64, position: usize, device: &
     connection.execute(
         "INSERT INTO devices (sweep_id, position, tenant, site, address, port, target_label, name, recording,
             status, reason, protocols, credential, profile, vendor, model, serial, class, hostname, sys_descr,
-            sys_object_id, user_agent, version, verdict, tls, scanned_at, overdue, firmware_since)
+            sys_object_id, user_agent, version, verdict, tls, scanned_at, overdue, firmware_since, outcomes)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-            ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)",
+            ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)",
         params![
             sweep,
             position as i64,
@@ -125,6 +125,7 @@ fn insert_device(connection: &Connection, sweep: i64, position: usize, device: &
             device.scanned_at,
             device.overdue,
             device.firmware_since,
+            serde_json::to_string(&device.outcomes).ok(),
         ],
     )?;
     let device_id = connection.last_insert_rowid();
@@ -245,7 +246,7 @@ fn load_devices(connection: &Connection, sweep: i64) -> rusqlite::Result<Vec<Dev
     let mut statement = connection.prepare(
         "SELECT id, tenant, site, address, port, target_label, name, recording, status, reason, protocols,
             credential, profile, vendor, model, serial, class, hostname, sys_descr, sys_object_id, user_agent,
-            version, verdict, tls, scanned_at, overdue, firmware_since
+            version, verdict, tls, scanned_at, overdue, firmware_since, outcomes
          FROM devices WHERE sweep_id = ?1 ORDER BY position",
     )?;
     let rows = statement.query_map([sweep], |row| Ok((row.get::<_, i64>(0)?, device_of(row)?)))?;
@@ -294,7 +295,26 @@ fn device_of(row: &Row) -> rusqlite::Result<Device> {
     device.scanned_at = row.get(24)?;
     device.overdue = row.get(25)?;
     device.firmware_since = row.get(26)?;
+    device.outcomes = outcomes_of(row.get::<_, Option<String>>(27)?.as_deref());
     Ok(device)
+}
+
+/// One stored entry of a device's `outcomes` column.
+#[derive(serde::Deserialize)]
+struct StoredOutcome {
+    protocol: String,
+    status: Status,
+    reason: Option<String>,
+}
+
+/// Parses the `outcomes` column. A sweep stored before the column existed
+/// has none, and an unreadable value is read as none.
+fn outcomes_of(json: Option<&str>) -> Vec<crate::outcome::ProtocolOutcome> {
+    let stored: Vec<StoredOutcome> = json.and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default();
+    stored
+        .into_iter()
+        .map(|o| crate::outcome::ProtocolOutcome { protocol: interned(&o.protocol), status: o.status, reason: o.reason })
+        .collect()
 }
 
 fn load_components(connection: &Connection, device: i64) -> rusqlite::Result<Vec<Component>> {
@@ -412,6 +432,10 @@ mod tests {
         device.scanned_at = Some("2026-12-04T21:00:00Z".into());
         device.overdue = Some(true);
         device.firmware_since = Some("2026-01-02".into());
+        device.outcomes = vec![
+            crate::outcome::ProtocolOutcome { protocol: "redfish", status: Status::Partial, reason: Some("one component failed".into()) },
+            crate::outcome::ProtocolOutcome { protocol: "snmp", status: Status::Timeout, reason: Some("no SNMP response".into()) },
+        ];
 
         let mut bios = Component::new("BIOS", ComponentKind::Bios, "1.2.3".into(), "redfish:/redfish/v1/x".into());
         bios.protocol = "redfish";

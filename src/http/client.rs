@@ -57,6 +57,8 @@ pub struct Client {
     dead: HashMap<Scheme, FetchError>,
     /// Whether any request carried credentials.
     pub credentials_sent: bool,
+    /// Name of the `[[http]]` credential set behind `login`, for reasons.
+    pub credential_name: Option<String>,
 }
 
 impl Client {
@@ -82,6 +84,7 @@ impl Client {
             open_form: None,
             dead: HashMap::new(),
             credentials_sent: false,
+            credential_name: None,
         })
     }
 
@@ -221,6 +224,10 @@ impl Client {
 }
 
 impl PageSource for Client {
+    fn credential_name(&self) -> Option<&str> {
+        self.credential_name.as_deref()
+    }
+
     /// Reads a page over its preferred scheme. A page that needs no login
     /// falls back to the other scheme when the first one cannot be reached.
     /// A login page never does, so credentials meant for HTTPS are not sent

@@ -49,11 +49,38 @@ impl<S: PageSource> PageCache<'_, S> {
     }
 }
 
+/// Cause of a profile's first page not identifying the device, ranked so
+/// that the deciding cause leads the reason.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum NoteKind {
+    /// The device rejected the credentials sent, or a form login.
+    LoginRejected,
+    /// The page needs credentials and none were sent.
+    LoginNeeded,
+    /// The scanner rejected the certificate, or the device offers only old TLS.
+    Tls,
+    /// The page responded but is malformed, matches nothing, or has an
+    /// unexpected HTTP status.
+    Content,
+    /// No response: refused, timed out or unreachable. Grouped by error,
+    /// because one closed port fails every page the same way.
+    Transport(String),
+    /// HTTP 404: a page of a profile that does not fit this device. Counted,
+    /// not listed, because most profiles' pages are missing on any device.
+    NotFound,
+}
+
+#[derive(Debug, Clone)]
+struct Note {
+    kind: NoteKind,
+    text: String,
+}
+
 /// Reads the pages the profiles name and identifies the device.
 pub async fn identify<S: PageSource>(source: &mut S, profiles: &ProfileSet) -> HttpReading {
     let mut cache = PageCache { source, pages: HashMap::new(), used_https: false };
     // Why each page failed to identify the device, by path.
-    let mut notes: BTreeMap<String, String> = BTreeMap::new();
+    let mut notes: BTreeMap<String, Note> = BTreeMap::new();
     let candidates = profiles.profiles.iter().filter_map(|p| p.http.as_ref().map(|rules| (p, rules)));
     let mut selected = None;
     for (profile, rules) in candidates {
@@ -64,15 +91,16 @@ pub async fn identify<S: PageSource>(source: &mut S, profiles: &ProfileSet) -> H
                     selected = Some((profile, rules));
                     break;
                 }
-                Err(note) => {
-                    notes.entry(first.path.clone()).or_insert(note);
+                Err(text) => {
+                    notes.entry(first.path.clone()).or_insert(Note { kind: NoteKind::Content, text });
                 }
             },
             Ok(page) => {
-                notes.entry(first.path.clone()).or_insert_with(|| status_note(first, &page));
+                let credential = cache.source.credential_name();
+                notes.entry(first.path.clone()).or_insert_with(|| page_note(first, &page, credential));
             }
             Err(error) => {
-                notes.entry(first.path.clone()).or_insert_with(|| format!("{}: {error}", first.path));
+                notes.entry(first.path.clone()).or_insert_with(|| error_note(first, &error));
             }
         }
     }
@@ -95,14 +123,40 @@ fn recognise(page_rules: &HttpPage, page: &Page) -> Result<(), String> {
     }
 }
 
-fn status_note(page_rules: &HttpPage, page: &Page) -> String {
-    match (page.needs_login(), page.authenticated) {
-        (true, true) => format!("{}: HTTP {} although credentials were sent; the credentials were rejected", page_rules.path, page.status),
-        (true, false) if page_rules.login => {
-            format!("{}: HTTP {}; the page needs credentials and no [[http]] credential set applies", page_rules.path, page.status)
+/// Explains an HTTP status other than success. `credential` is the name of
+/// the set that was sent, if any.
+fn status_note(page_rules: &HttpPage, page: &Page, credential: Option<&str>) -> String {
+    let path = &page_rules.path;
+    let status = page.status;
+    match (page.needs_login(), page.authenticated, credential) {
+        (true, true, Some(name)) => format!("{path}: HTTP {status} although credential set {name:?} was sent; the device rejected it"),
+        (true, true, None) => format!("{path}: HTTP {status} although credentials were sent; the device rejected them"),
+        (true, false, _) if page_rules.login => {
+            format!("{path}: HTTP {status}; the page needs credentials and no [[http]] credential set applies")
         }
-        _ => format!("{}: HTTP {}", page_rules.path, page.status),
+        _ => format!("{path}: HTTP {status}"),
     }
+}
+
+/// Classifies a first page's HTTP status for the reason of an unidentified device.
+fn page_note(page_rules: &HttpPage, page: &Page, credential: Option<&str>) -> Note {
+    let kind = match (page.needs_login(), page.authenticated) {
+        (true, true) => NoteKind::LoginRejected,
+        (true, false) => NoteKind::LoginNeeded,
+        _ if page.status == 404 => NoteKind::NotFound,
+        _ => NoteKind::Content,
+    };
+    Note { kind, text: status_note(page_rules, page, credential) }
+}
+
+/// Classifies a first page's failed request for the reason of an unidentified device.
+fn error_note(page_rules: &HttpPage, error: &FetchError) -> Note {
+    let kind = match error {
+        FetchError::AuthFailed(_) => NoteKind::LoginRejected,
+        FetchError::TlsRejected(_) | FetchError::TlsLegacy => NoteKind::Tls,
+        FetchError::Timeout | FetchError::Refused | FetchError::Unreachable(_) | FetchError::Other(_) => NoteKind::Transport(error.to_string()),
+    };
+    Note { kind, text: format!("{}: {error}", page_rules.path) }
 }
 
 /// Reads every page of the matched profile and extracts its values.
@@ -118,7 +172,7 @@ async fn read_profile<S: PageSource>(cache: &mut PageCache<'_, S>, profile: &Pro
         let page = match cache.fetch(page_rules, rules).await {
             Ok(page) if page.is_success() => page,
             Ok(page) => {
-                failures.push(status_note(page_rules, &page));
+                failures.push(status_note(page_rules, &page, cache.source.credential_name()));
                 continue;
             }
             Err(error) => {
@@ -183,11 +237,11 @@ fn finish_identity(identity: &mut Identity, profile: &Profile) {
 /// Explains why no profile matched, with the status that fits best: a
 /// login the device rejected, then a certificate the scanner rejected, then
 /// a response that matched nothing, then the transport errors.
-fn unidentified(pages: &HashMap<(Scheme, String), Result<Page, FetchError>>, notes: &BTreeMap<String, String>) -> Identity {
+fn unidentified(pages: &HashMap<(Scheme, String), Result<Page, FetchError>>, notes: &BTreeMap<String, Note>) -> Identity {
     let reason = if notes.is_empty() {
         "no vendor profile names HTTP pages".to_string()
     } else {
-        notes.values().cloned().collect::<Vec<_>>().join("; ")
+        notes_reason(notes)
     };
     let results: Vec<&Result<Page, FetchError>> = pages.values().collect();
     let login_refused = results.iter().any(|r| matches!(r, Ok(page) if page.needs_login()) || matches!(r, Err(FetchError::AuthFailed(_))));
@@ -207,6 +261,35 @@ fn unidentified(pages: &HashMap<(Scheme, String), Result<Page, FetchError>>, not
         _ => reason,
     };
     Identity { status: Some(status), reason: Some(reason), ..Identity::default() }
+}
+
+/// Joins the notes, the deciding cause first: a rejected or missing login,
+/// then TLS, then pages whose response did not match, then requests without a
+/// response grouped by error. HTTP 404s, the pages of profiles that do not
+/// fit, come last as a count.
+fn notes_reason(notes: &BTreeMap<String, Note>) -> String {
+    let mut ranked: Vec<&Note> = notes.values().filter(|n| n.kind != NoteKind::NotFound).collect();
+    ranked.sort_by(|a, b| a.kind.cmp(&b.kind));
+    let mut parts: Vec<String> = Vec::new();
+    let mut index = 0;
+    while index < ranked.len() {
+        let note = ranked[index];
+        let same = ranked[index..].iter().take_while(|n| n.kind == note.kind).count();
+        match &note.kind {
+            NoteKind::Transport(error) if same > 1 => parts.push(format!("{error} on {same} pages")),
+            _ => parts.extend(ranked[index..index + same].iter().map(|n| n.text.clone())),
+        }
+        index += same;
+    }
+    let not_found: Vec<&Note> = notes.values().filter(|n| n.kind == NoteKind::NotFound).collect();
+    match (not_found.len(), parts.is_empty()) {
+        (0, _) => {}
+        (1, true) => parts.push(not_found[0].text.clone()),
+        (count, true) => parts.push(format!("{count} profile pages not found (HTTP 404)")),
+        (1, false) => parts.push("1 other profile page not found (HTTP 404)".to_string()),
+        (count, false) => parts.push(format!("{count} other profile pages not found (HTTP 404)")),
+    }
+    parts.join("; ")
 }
 
 /// Returns the status that best explains why no page could be read.
@@ -237,5 +320,43 @@ impl PageSource for RecordingSource<'_> {
             Some(page) => Page { status: page.status, body: page.body.clone(), scheme: request.scheme, authenticated: page.protected, challenge: None },
             None => Page { status: 404, body: String::new(), scheme: request.scheme, authenticated: false, challenge: None },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn notes(entries: &[(&str, NoteKind, &str)]) -> BTreeMap<String, Note> {
+        entries.iter().map(|(path, kind, text)| (path.to_string(), Note { kind: kind.clone(), text: text.to_string() })).collect()
+    }
+
+    #[test]
+    fn rejected_login_leads_not_found() {
+        let notes = notes(&[
+            ("/a.xml", NoteKind::NotFound, "/a.xml: HTTP 404"),
+            ("/api/info", NoteKind::LoginRejected, "/api/info: HTTP 401 although credential set \"web\" was sent; the device rejected it"),
+            ("/b.htm", NoteKind::NotFound, "/b.htm: HTTP 404"),
+        ]);
+
+        assert_eq!(
+            notes_reason(&notes),
+            "/api/info: HTTP 401 although credential set \"web\" was sent; the device rejected it; 2 other profile pages not found (HTTP 404)"
+        );
+    }
+
+    #[test]
+    fn same_transport_error_grouped() {
+        let refused = NoteKind::Transport("connection refused".into());
+        let notes = notes(&[("/a", refused.clone(), "/a: connection refused"), ("/b", refused, "/b: connection refused")]);
+
+        assert_eq!(notes_reason(&notes), "connection refused on 2 pages");
+    }
+
+    #[test]
+    fn lone_not_found_keeps_path() {
+        let notes = notes(&[("/status.xml", NoteKind::NotFound, "/status.xml: HTTP 404")]);
+
+        assert_eq!(notes_reason(&notes), "/status.xml: HTTP 404");
     }
 }

@@ -64,7 +64,9 @@ fn row(device: &Device, component: Option<&Component>) -> Vec<String> {
         address,
         text(&device.name),
         device.status.to_string(),
-        text(&device.reason),
+        // The reason cell carries every protocol's outcome, because CSV has
+        // no column for the `outcomes` list.
+        crate::outcome::full_detail(device).unwrap_or_default(),
         device.class.map(|c| c.as_str().to_string()).unwrap_or_default(),
         text(&device.vendor),
         text(&device.model),

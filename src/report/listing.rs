@@ -80,7 +80,7 @@ mod tests {
 
     fn written(format: Format, listing: &Listing<serde_json::Value>) -> String {
         let mut out = Vec::new();
-        write_listing(&mut out, format, listing, TableStyle { color: false, width: None }).unwrap();
+        write_listing(&mut out, format, listing, TableStyle { color: false, width: None, full_detail: false }).unwrap();
         String::from_utf8(out).unwrap()
     }
 

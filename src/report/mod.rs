@@ -59,6 +59,10 @@ pub struct TableStyle {
     pub color: bool,
     /// Terminal width in columns, or `None` for unlimited (a pipe or file).
     pub width: Option<u16>,
+    /// Whether the detail column shows the full text, every protocol's
+    /// outcome included, instead of the reason cut to
+    /// [`table::DETAIL_MAX_CHARS`].
+    pub full_detail: bool,
 }
 
 /// Writes devices in the chosen format.

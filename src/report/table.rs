@@ -5,10 +5,15 @@ use comfy_table::{Cell, Color, ContentArrangement, Table};
 use super::{SweepSummary, TableStyle, status_line};
 use crate::device::{Device, Status, Verdict};
 use crate::identify::text::strip_terminal_controls;
+use crate::outcome::full_detail;
 
 /// A comfy-table style (19 border characters) that draws only the rule
 /// under the header, so a thousand devices take a thousand lines.
 pub(super) const HEADER_RULE_ONLY: &str = "     ──            ";
+
+/// Maximum characters of a detail cell, unless `-v` requests the full
+/// text. CSV and JSON always carry it in full.
+pub const DETAIL_MAX_CHARS: usize = 100;
 
 /// Writes one line per device, device strings stripped of control
 /// sequences, then a line of counts.
@@ -43,11 +48,13 @@ pub fn write_table(
             .map(|a| a.to_string())
             .or_else(|| device.recording.clone())
             .unwrap_or_else(|| device.target_label.clone());
-        let note = match (&device.reason, &device.name) {
+        let reason = if style.full_detail { full_detail(device) } else { device.reason.clone() };
+        let note = match (&reason, &device.name) {
             (Some(reason), _) => strip_terminal_controls(reason),
             (None, Some(name)) => strip_terminal_controls(name),
             (None, None) => clean(&device.hostname),
         };
+        let note = if style.full_detail { note } else { truncate(&note, DETAIL_MAX_CHARS) };
         let mut status = Cell::new(device.status.as_str());
         if style.color {
             status = status.fg(status_color(device.status));
@@ -78,6 +85,15 @@ pub fn write_table(
         Some(checked) => writeln!(out, "release data checked {checked}"),
         None => Ok(()),
     }
+}
+
+/// Cuts `text` to `max_chars` characters, the last one `…` when any were cut.
+fn truncate(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text.to_string();
+    }
+    let kept: String = text.chars().take(max_chars.saturating_sub(1)).collect();
+    format!("{}…", kept.trim_end())
 }
 
 fn verdict_cell(device: &Device, color: bool) -> Cell {
@@ -122,5 +138,23 @@ fn status_color(status: Status) -> Color {
         Status::Partial | Status::Unidentified => Color::Yellow,
         Status::NotScanned => Color::DarkGrey,
         _ => Color::Red,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncate_keeps_short_text() {
+        assert_eq!(truncate("connection refused", 100), "connection refused");
+    }
+
+    #[test]
+    fn truncate_marks_cut_text() {
+        let cut = truncate(&"é".repeat(150), DETAIL_MAX_CHARS);
+
+        assert_eq!(cut.chars().count(), DETAIL_MAX_CHARS);
+        assert!(cut.ends_with('…'), "{cut}");
     }
 }
