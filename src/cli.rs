@@ -720,13 +720,13 @@ fn check_baselines(baselines: &Baselines, catalogue: &Catalogue) -> Result<(), F
             continue;
         };
         for (field, value) in [("minimum", Some(&baseline.minimum)), ("target", baseline.target.as_ref())] {
-            if let Some(value) = value {
-                if product.scheme.parse(value).is_none() {
-                    return Err(Failure::Input(format!(
-                        "{}: {field} {value:?} is not a {} version (product {})",
-                        baseline.origin, product.scheme, product.id
-                    )));
-                }
+            if let Some(value) = value
+                && product.scheme.parse(value).is_none()
+            {
+                return Err(Failure::Input(format!(
+                    "{}: {field} {value:?} is not a {} version (product {})",
+                    baseline.origin, product.scheme, product.id
+                )));
             }
         }
     }

@@ -388,7 +388,7 @@ async fn inventory_port_sets_web_port() {
     std::fs::write(profiles.join("webphone.toml"), PROFILE.replace("SCHEME", "http").replace("FORM", "")).unwrap();
     let port = device.server.http_address.port().to_string();
     let inventory = write_inventory(device.dir.path(), "127.81.6.5", "http", &format!("{port},,"));
-    let args = vec![
+    let args = [
         "scan".to_string(), "--inventory".into(), inventory.to_str().unwrap().into(),
         "--profiles".into(), profiles.to_str().unwrap().into(), "--format".into(), "json".into(),
     ];

@@ -100,10 +100,10 @@ pub async fn crawl<S: Source>(source: &S, root: Value, allow_expand: bool) -> Ob
     let systems: Vec<String> = member_uris(&observation, "Systems");
     for system in systems {
         let inventory = observation.resources.get(&normalise(&system)).and_then(|s| link(s, "FirmwareInventory")).map(str::to_string);
-        if let Some(inventory) = inventory {
-            if let Ok(value) = source.get(&inventory).await {
-                observation.resources.insert(normalise(&inventory), value);
-            }
+        if let Some(inventory) = inventory
+            && let Ok(value) = source.get(&inventory).await
+        {
+            observation.resources.insert(normalise(&inventory), value);
         }
     }
     observation

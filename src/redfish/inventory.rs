@@ -123,12 +123,12 @@ fn identify_generic(observation: &Observation) -> Identity {
         ..Identity::default()
     };
 
-    if let Some((uri, manager)) = bmc {
-        if let Some(version) = text(manager, "FirmwareVersion") {
-            let name = text(manager, "Model").or_else(|| text(manager, "Name")).unwrap_or_else(|| "BMC".to_string());
-            identity.version = Some(version.clone());
-            identity.components.push(component(name, ComponentKind::Bmc, version, uri));
-        }
+    if let Some((uri, manager)) = bmc
+        && let Some(version) = text(manager, "FirmwareVersion")
+    {
+        let name = text(manager, "Model").or_else(|| text(manager, "Name")).unwrap_or_else(|| "BMC".to_string());
+        identity.version = Some(version.clone());
+        identity.components.push(component(name, ComponentKind::Bmc, version, uri));
     }
     for (uri, system) in &systems {
         if let Some(version) = text(system, "BiosVersion") {
