@@ -1180,6 +1180,17 @@ async fn record(args: RecordArgs) -> Result<(), Failure> {
         return Ok(());
     }
     let target = Target::new(&args.tenant, "default", fwsweep::targets::Host::Address(host.ip()));
+    if let Some(file) = &args.credentials
+        && args.community.is_none()
+        && credential_warnings::falls_back_to_public(&credentials, &target)
+    {
+        tracing::warn!(
+            "{}: no SNMP credential set is fenced to tenant {:?}, so the device is tried with the community `public`; \
+             add the tenant to a set's tenants list or give --community",
+            file.display(),
+            target.tenant
+        );
+    }
     let candidates = fwsweep::engine::credential_candidates(&credentials, &target).map_err(Failure::Input)?;
     let policy = RequestPolicy { timeout: args.timeout, retries: args.retries };
 

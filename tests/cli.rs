@@ -304,6 +304,27 @@ fn misspelt_tenant_warns_once() {
 }
 
 #[test]
+fn record_warns_of_public_fallback() {
+    let recordings = recordings_dir(&[("switch.snmprec", SWITCH)]);
+    let simulation = Simulation::start(recordings.path(), "127.87.3.120", 1161, &[]);
+    let switch = simulation.address_of("switch.snmprec");
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = write_misspelt_credentials(&dir);
+
+    let output = std::process::Command::new(binary())
+        .env("TEST_ACME_COMMUNITY", "not-the-community")
+        .args(["record", switch, "--snmp-port", "1161", "--tenant", "acme", "--credentials", &credentials])
+        .output()
+        .unwrap();
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let fallback = "no SNMP credential set is fenced to tenant \"acme\", so the device is tried with the community `public`";
+    assert!(stderr.contains(&format!("{credentials}: {fallback}")), "{stderr}");
+    assert!(!stderr.contains("not-the-community"), "the community must not be logged: {stderr}");
+}
+
+#[test]
 fn community_option_silences_public_warning() {
     let dir = tempfile::tempdir().unwrap();
     let credentials = write_misspelt_credentials(&dir);
