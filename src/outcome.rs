@@ -2,9 +2,10 @@
 //! row's `reason` reports.
 //!
 //! A target scanned with several protocols gets one row. When one protocol
-//! read the device (status `ok` or `partial`), another protocol that is
-//! merely absent (nothing listens, no response, or a response that no
-//! profile recognises) is expected on most devices and is left out of the reason.
+//! read the device (status `ok` or `partial`), another protocol may be
+//! merely absent: nothing listens, no response, or a response that no
+//! profile recognises. That is expected on most devices, so it is left out
+//! of the reason.
 //! Every outcome stays in the row's `outcomes` list, and the CSV `reason`
 //! cell and the `-v` table show them all.
 
@@ -67,8 +68,8 @@ pub fn merged_reason(lead_protocol: &str, lead_reason: Option<String>, others: &
 
 /// Formats the full detail of a row: every protocol's outcome that is not
 /// `ok`, the leading protocol's first. The CSV `reason` cell and the `-v`
-/// table use it. A row of one protocol, or one without outcomes (identified
-/// from a recording, or stored by an older history), has its reason.
+/// table use it. For a row of one protocol, or one without outcomes (identified
+/// from a recording, or stored by an older history), returns the row's own reason.
 pub fn full_detail(device: &Device) -> Option<String> {
     match device.outcomes.split_first() {
         Some((lead, others)) if !others.is_empty() => merged_reason(lead.protocol, lead.reason.clone(), others, false),

@@ -186,7 +186,7 @@ pointer = "/engine"
 }
 
 #[test]
-fn login_page_without_credentials_is_auth_failed() {
+fn login_without_credentials_is_auth_failed() {
     let vvx = std::fs::read_to_string(repository().join("fixtures/http/poly-vvx.http")).unwrap();
     let dir = recordings_dir(&[("poly-vvx.http", &vvx)]);
     let _simulation = Simulation::start(dir.path(), "127.81.4.1", 1161, &["--http-port", "18083", "--https-port", "18443"]);
@@ -427,7 +427,7 @@ fn phone_over_three_protocols_one_row() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn inventory_names_http_set() {
-    let device = start_device("127.87.2.1", "Auth: basic", PASSWORD).await;
+    let device = start_device("127.81.10.1", "Auth: basic", PASSWORD).await;
     let dir = device.dir.path();
     let profiles = dir.join("profiles");
     std::fs::create_dir_all(&profiles).unwrap();
@@ -443,9 +443,9 @@ async fn inventory_names_http_set() {
     std::fs::write(&credentials, sets).unwrap();
     let inventory = dir.join("inventory.csv");
     let rows = "tenant,site,target,name,credentials,protocols\n\
-                lab,hq,127.87.2.1,named,lab-web,http\n\
-                lab,branch,127.87.2.1,unnamed,,http\n\
-                lab,lab,127.87.2.1,borrowed,globex-web,http\n";
+                lab,hq,127.81.10.1,named,lab-web,http\n\
+                lab,branch,127.81.10.1,unnamed,,http\n\
+                lab,lab,127.81.10.1,borrowed,globex-web,http\n";
     std::fs::write(&inventory, rows).unwrap();
     let args: Vec<String> = [
         "scan", "--inventory", inventory.to_str().unwrap(), "--credentials", credentials.to_str().unwrap(),
@@ -489,13 +489,13 @@ async fn inventory_names_http_set() {
     assert_eq!(device.server.stats.writes(), 0, "only GET reaches the server");
 }
 
-/// Serves a Cisco phone over SIP alone on 127.90.`subnet`.1 and a Poly VVX
-/// over SIP and HTTP on 127.90.`subnet`.2, and scans both over SIP and HTTP
+/// Serves a Cisco phone over SIP alone on 127.81.9`subnet`.1 and a Poly VVX
+/// over SIP and HTTP on 127.81.9`subnet`.2, and scans both over SIP and HTTP
 /// with a web password the Poly rejects. Returns the simulations, the scan
 /// folder and the arguments.
 fn sip_and_http_phones(subnet: u8) -> (Vec<Simulation>, tempfile::TempDir, Vec<String>) {
-    let cisco_address = format!("127.90.{subnet}.1");
-    let poly_address = format!("127.90.{subnet}.2");
+    let cisco_address = format!("127.81.9{subnet}.1");
+    let poly_address = format!("127.81.9{subnet}.2");
     let fixture = |dir: &str, file: &str| std::fs::read_to_string(repository().join("fixtures").join(dir).join(file)).unwrap();
     let sip = recordings_dir(&[("a-cisco.sip", &fixture("sip", "cisco-ip-phone.sip")), ("b-poly.sip", &fixture("sip", "poly-vvx.sip"))]);
     let sip_phones = Simulation::start(sip.path(), &cisco_address, 11690, &["--sip-port", "15090"]);
@@ -534,14 +534,14 @@ fn sip_phone_table_hides_http_absence() {
 
     let table = scan_phones(&args, &["--format", "table"]);
 
-    let cisco = table_line(&table, "127.90.1.1");
+    let cisco = table_line(&table, "127.81.91.1");
     assert!(cisco.contains(" ok "), "{cisco}");
     assert!(!cisco.contains("http"), "no HTTP detail for a phone read over SIP: {cisco}");
     assert!(!cisco.contains("connection refused"), "{cisco}");
-    let poly = table_line(&table, "127.90.1.2");
+    let poly = table_line(&table, "127.81.91.2");
     assert!(poly.contains("http: /api/v1/mgmt/device/info: HTTP 401 although credential set \"lab-web\" was sent"), "{poly}");
     assert!(poly.ends_with('…'), "the long reason is cut: {poly}");
-    for line in table.lines().filter(|line| line.contains("127.90.1.")) {
+    for line in table.lines().filter(|line| line.contains("127.81.91.")) {
         let detail = line.split("   ").last().unwrap_or_default().trim();
         assert!(detail.chars().count() <= 100, "detail longer than 100 characters: {detail}");
     }
@@ -556,7 +556,7 @@ fn sip_phone_json_keeps_outcomes() {
     let devices: BTreeMap<String, serde_json::Value> =
         document["devices"].as_array().unwrap().iter().map(|d| (d["address"].as_str().unwrap().to_string(), d.clone())).collect();
 
-    let cisco = &devices["127.90.2.1"];
+    let cisco = &devices["127.81.92.1"];
     assert_eq!(cisco["status"], "ok", "{cisco}");
     assert_eq!(cisco["reason"], serde_json::Value::Null, "{cisco}");
     assert_eq!(cisco["outcomes"][0]["protocol"], "sip", "{cisco}");
@@ -565,7 +565,7 @@ fn sip_phone_json_keeps_outcomes() {
     assert_eq!(cisco["outcomes"][1]["status"], "refused", "{cisco}");
     assert!(cisco["outcomes"][1]["reason"].as_str().unwrap().contains("connection refused"), "{cisco}");
 
-    let poly = &devices["127.90.2.2"];
+    let poly = &devices["127.81.92.2"];
     assert_eq!(poly["status"], "ok", "SIP read the phone: {poly}");
     assert_eq!(poly["outcomes"][1]["protocol"], "http", "{poly}");
     assert_eq!(poly["outcomes"][1]["status"], "auth-failed", "{poly}");
@@ -578,19 +578,19 @@ fn sip_phone_json_keeps_outcomes() {
 }
 
 #[test]
-fn sip_phone_csv_and_verbose_table_keep_detail() {
+fn phone_csv_and_verbose_keep_detail() {
     let (_simulations, _dir, args) = sip_and_http_phones(3);
 
     let csv = scan_phones(&args, &["--format", "csv"]);
     let verbose = scan_phones(&args, &["--format", "table", "-v"]);
 
-    let cisco_rows: Vec<&str> = csv.lines().filter(|line| line.contains("127.90.3.1")).collect();
+    let cisco_rows: Vec<&str> = csv.lines().filter(|line| line.contains("127.81.93.1")).collect();
     assert!(!cisco_rows.is_empty(), "{csv}");
     for row in cisco_rows {
         assert!(row.contains(",ok,http: connection refused"), "the CSV reason names the HTTP outcome: {row}");
     }
-    let cisco = table_line(&verbose, "127.90.3.1");
+    let cisco = table_line(&verbose, "127.81.93.1");
     assert!(cisco.contains("http: "), "-v shows every protocol's outcome: {cisco}");
-    let poly = table_line(&verbose, "127.90.3.2");
+    let poly = table_line(&verbose, "127.81.93.2");
     assert!(poly.contains("other profile pages not found (HTTP 404)"), "-v shows the reason in full: {poly}");
 }

@@ -1,6 +1,6 @@
 //! Customer reports: the HTML report and per-tenant exports, written from
-//! sweeps of `fwsweep simulate` on 127.85.0.0/16 and 127.88.5.0/24, and
-//! from offline identification of the project's fixtures.
+//! sweeps of `fwsweep simulate` on 127.85.0.0/16, and from offline
+//! identification of the project's fixtures.
 
 mod common;
 
@@ -97,18 +97,21 @@ fn html_escapes_hostile_device_strings() {
     assert!(html.contains("redgpj.exe"), "the printable text stays");
 }
 
-#[test]
-fn html_has_advisory_links_only() {
+/// Identifies SNMP recordings from `fixtures/snmp` for tenant `acme` as of
+/// 2026-12-04 and returns the HTML report.
+fn identify_fixtures_html(names: &[&str]) -> String {
     let fixtures = repository().join("fixtures/snmp");
-    let recordings: Vec<String> = ["fortinet-fortigate.snmprec", "apc-nmc.snmprec", "cisco-ios-switch.snmprec"]
-        .iter()
-        .map(|name| fixtures.join(name).to_string_lossy().into_owned())
-        .collect();
+    let recordings: Vec<String> = names.iter().map(|name| fixtures.join(name).to_string_lossy().into_owned()).collect();
     let mut args = vec!["identify", "--format", "html", "--tenant", "acme", "--as-of", "2026-12-04"];
     args.extend(recordings.iter().map(String::as_str));
     let output = fwsweep(&args);
     assert!(output.status.success(), "{}", stderr_of(&output));
-    let html = String::from_utf8(output.stdout).expect("UTF-8 HTML");
+    String::from_utf8(output.stdout).expect("UTF-8 HTML")
+}
+
+#[test]
+fn html_has_advisory_links_only() {
+    let html = identify_fixtures_html(&["fortinet-fortigate.snmprec", "apc-nmc.snmprec", "cisco-ios-switch.snmprec"]);
 
     assert_self_contained(&html);
     assert!(html.contains("Content-Security-Policy"), "the page forbids scripts");
@@ -292,7 +295,7 @@ fn technician_details_scan(work: &Path, simulation: &Simulation) -> Vec<String> 
     let inventory = write_file(
         work,
         "inventory.csv",
-        &format!("tenant,site,target,name,port\nacme,hq,{switch},core-sw,1161\nacme,hq,127.88.5.2,silent-ups,1161\n"),
+        &format!("tenant,site,target,name,port\nacme,hq,{switch},core-sw,1161\nacme,hq,127.85.5.2,silent-ups,1161\n"),
     );
     // The minimum is in another train than the switch runs, so the note
     // names the baseline file and line.
@@ -310,8 +313,8 @@ fn technician_details_scan(work: &Path, simulation: &Simulation) -> Vec<String> 
 fn html_hides_technician_details() {
     let work = tempfile::tempdir().unwrap();
     let recordings = recordings_dir(&[("switch.snmprec", SWITCH)]);
-    // The simulator leaves 127.88.5.2 silent, so its reason lists the credential sets tried.
-    let simulation = Simulation::start(recordings.path(), "127.88.5.1", 1161, &["--silent", "1"]);
+    // The simulator leaves 127.85.5.2 silent, so its reason lists the credential sets tried.
+    let simulation = Simulation::start(recordings.path(), "127.85.5.1", 1161, &["--silent", "1"]);
     let mut args = technician_details_scan(work.path(), &simulation);
     let base: Vec<&str> = args.iter().map(String::as_str).collect();
 
@@ -336,16 +339,7 @@ fn html_hides_technician_details() {
 
 #[test]
 fn html_legend_explains_every_badge() {
-    let fixtures = repository().join("fixtures/snmp");
-    let recordings: Vec<String> = ["fortinet-fortigate.snmprec", "cisco-ios-switch.snmprec", "yealink-phone.snmprec"]
-        .iter()
-        .map(|name| fixtures.join(name).to_string_lossy().into_owned())
-        .collect();
-    let mut args = vec!["identify", "--format", "html", "--tenant", "acme", "--as-of", "2026-12-04"];
-    args.extend(recordings.iter().map(String::as_str));
-    let output = fwsweep(&args);
-    assert!(output.status.success(), "{}", stderr_of(&output));
-    let html = String::from_utf8(output.stdout).expect("UTF-8 HTML");
+    let html = identify_fixtures_html(&["fortinet-fortigate.snmprec", "cisco-ios-switch.snmprec", "yealink-phone.snmprec"]);
 
     let legend = html.split("<dl class=\"legend\">").nth(1).and_then(|s| s.split("</dl>").next()).expect("a legend");
     let badges: BTreeSet<&str> = html
@@ -358,7 +352,7 @@ fn html_legend_explains_every_badge() {
     for badge in &badges {
         assert!(legend.contains(&format!(">{badge}</span></dt><dd>")), "{badge} is not explained: {legend}");
     }
-    for standing in ["unknown", "current", "not read"] {
-        assert!(legend.contains(&format!(">{standing}</span></dt><dd>")), "{standing} is not explained: {legend}");
+    for label in ["unknown", "current", "not read"] {
+        assert!(legend.contains(&format!(">{label}</span></dt><dd>")), "{label} is not explained: {legend}");
     }
 }

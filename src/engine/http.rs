@@ -1,5 +1,5 @@
 //! Reading one device's web pages over HTTP(S) and identifying it. Pages
-//! that need no login are read without credentials; an `[[http]]` set is
+//! that need no login are read without credentials. An `[[http]]` set is
 //! used only for pages a profile marks as needing login.
 
 use std::net::SocketAddr;
@@ -14,7 +14,7 @@ use crate::targets::{Host, Target};
 
 /// Reads the target's pages and reports its row. `only_http` is whether the
 /// inventory's port column is the web server's port, as in a row scanned
-/// only over HTTP; that port then serves both schemes.
+/// only over HTTP. That port then serves both schemes.
 pub(super) async fn scan(context: &Context, target: Target, only_http: bool) {
     let explicit_port = if only_http { target.port } else { None };
     let http_port = explicit_port.unwrap_or(context.settings.http_port);
@@ -90,7 +90,7 @@ pub(super) async fn scan(context: &Context, target: Target, only_http: bool) {
 /// Returns the first usable `[[http]]` set: one the target names, else one
 /// fenced to its tenant. `None` when there is none, because pages that need
 /// no login can still be read.
-// NOTE: only the first usable set is tried; a device that rejects it is
+// NOTE: only the first usable set is tried. A device that rejects it is
 // reported `auth-failed` even when a later set would have worked.
 fn login_for(context: &Context, target: &Target) -> Result<Option<(String, HttpLogin)>, String> {
     let credentials = &context.credentials;

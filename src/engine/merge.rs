@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use crate::device::{Device, Status};
 use crate::outcome::{ProtocolOutcome, merged_reason};
 
-/// Merges rows that share a merge key; other rows pass through.
+/// Merges rows that share a merge key and passes other rows through unchanged.
 pub(super) fn merge_rows(devices: Vec<Device>) -> Vec<Device> {
     let mut merged: Vec<Device> = Vec::with_capacity(devices.len());
     let mut groups: BTreeMap<u64, Vec<Device>> = BTreeMap::new();
@@ -60,10 +60,10 @@ fn protocol_order(protocol: &str) -> usize {
 /// components and fills what the leader lacks. The leader keeps its own
 /// reason, because [`merge_group`] adds the others' from their outcomes.
 fn merge(a: Device, b: Device) -> Device {
-    // Redfish is the server's own inventory, SNMP the richest view of other
-    // devices, a web page a phone's or printer's model, serial and firmware,
-    // SIP a phone's name and firmware only, and SSH adds what only the CLI
-    // shows.
+    // Redfish is the server's own inventory, and SNMP the richest view of
+    // other devices. A web page gives a phone's or printer's model, serial
+    // and firmware, SIP a phone's name and firmware only, and SSH adds what
+    // only the CLI shows.
     let rank = |device: &Device| match device.scanned_with {
         Some("redfish") => 0,
         Some("http") => 2,
@@ -150,7 +150,7 @@ mod tests {
     }
 
     #[test]
-    fn failed_ssh_row_is_named_in_the_reason() {
+    fn reason_names_failed_ssh_row() {
         let snmp = row(None, Status::Ok, &[("IOS", "15.2(7)E3")]);
         let mut ssh = row(Some("ssh"), Status::HostKeyRejected, &[]);
         ssh.reason = Some("unknown host key".into());
@@ -162,7 +162,7 @@ mod tests {
     }
 
     #[test]
-    fn absent_http_left_out_of_sip_reason() {
+    fn sip_reason_omits_absent_http() {
         let sip = row(Some("sip"), Status::Ok, &[("Firmware", "14.2.1")]);
         let mut http = row(Some("http"), Status::Refused, &[]);
         http.reason = Some("connection refused on 7 pages".into());

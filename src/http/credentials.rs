@@ -35,7 +35,7 @@ pub(crate) struct HttpSetShape {
 }
 
 /// Checks a set's fields and resolves its password. A structural error is
-/// returned as `Err`; a password that cannot be resolved only disables the set.
+/// returned as `Err`, but a password that cannot be resolved only disables the set.
 pub(crate) fn build(shape: HttpSetShape, origin: String, base: &Path) -> Result<HttpCredential, String> {
     if shape.tenants.is_empty() {
         return Err(format!("set {:?}: tenants must name at least one tenant", shape.name));

@@ -1,6 +1,6 @@
 //! HTTP Digest access authentication (RFC 7616) with MD5 or SHA-256 and
-//! `qop=auth`, or no qop for RFC 2069 servers. The client answers a
-//! challenge; the simulator checks the answer with the same arithmetic.
+//! `qop=auth`, or no qop for RFC 2069 servers. The client computes the
+//! response to a challenge, and the simulator checks it with the same arithmetic.
 
 use md5::Md5;
 use sha2::Sha256;
@@ -43,7 +43,7 @@ pub struct Challenge {
     pub qop_auth: bool,
 }
 
-/// Reason a challenge cannot be answered.
+/// Reason the client cannot compute a response to a challenge.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ChallengeError {
     #[error("the Digest challenge has no {0}")]
@@ -82,7 +82,7 @@ impl Challenge {
     /// Builds the `Authorization` header value for a request.
     pub fn authorization(&self, user: &str, password: &str, method: &str, uri: &str, nc: u32, cnonce: &str) -> String {
         let nc_text = format!("{nc:08x}");
-        let response = response_digest(self.algorithm, &Answer {
+        let response = response_digest(self.algorithm, &DigestInput {
             user,
             realm: &self.realm,
             password,
@@ -109,7 +109,7 @@ impl Challenge {
 }
 
 /// The inputs of one digest computation.
-pub struct Answer<'a> {
+pub struct DigestInput<'a> {
     pub user: &'a str,
     pub realm: &'a str,
     pub password: &'a str,
@@ -121,12 +121,12 @@ pub struct Answer<'a> {
 }
 
 /// Computes the `response` value of RFC 7616 section 3.4.1.
-pub fn response_digest(algorithm: Algorithm, answer: &Answer<'_>) -> String {
-    let ha1 = algorithm.hash(&format!("{}:{}:{}", answer.user, answer.realm, answer.password));
-    let ha2 = algorithm.hash(&format!("{}:{}", answer.method, answer.uri));
-    match answer.qop {
-        Some((qop, nc, cnonce)) => algorithm.hash(&format!("{ha1}:{}:{nc}:{cnonce}:{qop}:{ha2}", answer.nonce)),
-        None => algorithm.hash(&format!("{ha1}:{}:{ha2}", answer.nonce)),
+pub fn response_digest(algorithm: Algorithm, input: &DigestInput<'_>) -> String {
+    let ha1 = algorithm.hash(&format!("{}:{}:{}", input.user, input.realm, input.password));
+    let ha2 = algorithm.hash(&format!("{}:{}", input.method, input.uri));
+    match input.qop {
+        Some((qop, nc, cnonce)) => algorithm.hash(&format!("{ha1}:{}:{nc}:{cnonce}:{qop}:{ha2}", input.nonce)),
+        None => algorithm.hash(&format!("{ha1}:{}:{ha2}", input.nonce)),
     }
 }
 
@@ -179,7 +179,7 @@ mod tests {
     /// The example of RFC 7616 section 3.9.1 (user Mufasa, password "Circle of Life").
     #[test]
     fn rfc_7616_example_md5_and_sha256() {
-        let answer = Answer {
+        let input = DigestInput {
             user: "Mufasa",
             realm: "http-auth@example.org",
             password: "Circle of Life",
@@ -188,9 +188,9 @@ mod tests {
             nonce: "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v",
             qop: Some(("auth", "00000001", "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ")),
         };
-        assert_eq!(response_digest(Algorithm::Md5, &answer), "8ca523f5e9506fed4657c9700eebdbec");
+        assert_eq!(response_digest(Algorithm::Md5, &input), "8ca523f5e9506fed4657c9700eebdbec");
         assert_eq!(
-            response_digest(Algorithm::Sha256, &answer),
+            response_digest(Algorithm::Sha256, &input),
             "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1"
         );
     }

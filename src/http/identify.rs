@@ -91,17 +91,13 @@ pub async fn identify<S: PageSource>(source: &mut S, profiles: &ProfileSet) -> H
                     selected = Some((profile, rules));
                     break;
                 }
-                Err(text) => {
-                    notes.entry(first.path.clone()).or_insert(Note { kind: NoteKind::Content, text });
-                }
+                Err(text) => add_note(&mut notes, &first.path, Note { kind: NoteKind::Content, text }),
             },
             Ok(page) => {
                 let credential = cache.source.credential_name();
-                notes.entry(first.path.clone()).or_insert_with(|| page_note(first, &page, credential));
+                add_note(&mut notes, &first.path, page_note(first, &page, credential));
             }
-            Err(error) => {
-                notes.entry(first.path.clone()).or_insert_with(|| error_note(first, &error));
-            }
+            Err(error) => add_note(&mut notes, &first.path, error_note(first, &error)),
         }
     }
     let mut reading = match selected {
@@ -110,6 +106,17 @@ pub async fn identify<S: PageSource>(source: &mut S, profiles: &ProfileSet) -> H
     };
     reading.used_https = cache.used_https;
     reading
+}
+
+/// Records why a path failed to identify the device. The first note of a
+/// path stays, unless it is `LoginNeeded`: a later profile that marks the
+/// path as needing login has it read again with credentials, and the note of
+/// that request replaces it.
+fn add_note(notes: &mut BTreeMap<String, Note>, path: &str, note: Note) {
+    let superseded = notes.get(path).is_none_or(|existing| existing.kind == NoteKind::LoginNeeded);
+    if superseded {
+        notes.insert(path.to_string(), note);
+    }
 }
 
 /// Checks that the page parses in its format and matches the profile's regex.
@@ -244,10 +251,10 @@ fn unidentified(pages: &HashMap<(Scheme, String), Result<Page, FetchError>>, not
         notes_reason(notes)
     };
     let results: Vec<&Result<Page, FetchError>> = pages.values().collect();
-    let login_refused = results.iter().any(|r| matches!(r, Ok(page) if page.needs_login()) || matches!(r, Err(FetchError::AuthFailed(_))));
+    let login_rejected = results.iter().any(|r| matches!(r, Ok(page) if page.needs_login()) || matches!(r, Err(FetchError::AuthFailed(_))));
     let tls_error = results.iter().filter_map(|r| r.as_ref().err()).find(|e| matches!(e, FetchError::TlsRejected(_) | FetchError::TlsLegacy));
     let answered = results.iter().any(|r| r.is_ok());
-    let status = if login_refused {
+    let status = if login_rejected {
         Status::AuthFailed
     } else if let Some(error) = tls_error {
         transport_status(std::iter::once(error))
@@ -329,6 +336,17 @@ mod tests {
 
     fn notes(entries: &[(&str, NoteKind, &str)]) -> BTreeMap<String, Note> {
         entries.iter().map(|(path, kind, text)| (path.to_string(), Note { kind: kind.clone(), text: text.to_string() })).collect()
+    }
+
+    #[test]
+    fn rejected_login_replaces_needed_note() {
+        let mut notes = BTreeMap::new();
+        add_note(&mut notes, "/a", Note { kind: NoteKind::LoginNeeded, text: "needed".into() });
+        add_note(&mut notes, "/a", Note { kind: NoteKind::LoginRejected, text: "rejected".into() });
+        add_note(&mut notes, "/a", Note { kind: NoteKind::NotFound, text: "not found".into() });
+
+        assert_eq!(notes["/a"].kind, NoteKind::LoginRejected);
+        assert_eq!(notes["/a"].text, "rejected");
     }
 
     #[test]

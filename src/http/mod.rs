@@ -71,8 +71,8 @@ pub struct PageRequest<'a> {
 pub trait PageSource: Send {
     fn fetch(&mut self, request: &PageRequest<'_>) -> impl Future<Output = Result<Page, FetchError>> + Send;
 
-    /// Name of the credential set sent for login pages, which a reason
-    /// names when the device rejects it. Never the secret.
+    /// Returns the name of the credential set sent for login pages, which a
+    /// reason names when the device rejects it. Never the secret.
     fn credential_name(&self) -> Option<&str> {
         None
     }

@@ -18,14 +18,14 @@
 //!
 //! Device settings: `Auth:` `none` (the default), `basic`, `digest`,
 //! `digest-sha256` or `form`, the scheme that guards pages marked
-//! `Protected: yes`; for `form`, `Login:` and `Logout:` paths and
-//! `Login-Fields:` with the user and password field names. Page headers:
+//! `Protected: yes`. With `form`, `Login:` and `Logout:` set the paths and
+//! `Login-Fields:` the user and password field names. Page headers:
 //! `Status:` (default 200), `Content-Type:` and `Protected:` (`yes`/`no`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// How a recorded device guards its protected pages.
+/// Authentication scheme that guards a recorded device's protected pages.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RecordedAuth {
     None,

@@ -19,7 +19,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
 
-use super::digest::{Algorithm, Answer, parse_parameters, response_digest};
+use super::digest::{Algorithm, DigestInput, parse_parameters, response_digest};
 use super::recording::{FormSettings, HttpRecording, RecordedAuth};
 use crate::redfish::server::ServerCertificate;
 
@@ -237,7 +237,7 @@ impl Site {
         if get("qop") != Some("auth") {
             return false;
         }
-        let expected = response_digest(algorithm, &Answer {
+        let expected = response_digest(algorithm, &DigestInput {
             user,
             realm: REALM,
             password: &self.options.password,

@@ -231,7 +231,7 @@ pub fn parse_product(path: &Path, text: &str) -> Result<Product, CatalogueError>
                     latest.train
                 )));
             }
-        // Kept for the people who maintain the data; the scan does not use them.
+        // Kept for the people who maintain the data. The scan does not use them.
         let _ = (&train.unconfirmed, &train.notes);
         trains.push(Train {
             name: train.name.clone(),
@@ -267,7 +267,7 @@ pub fn parse_product(path: &Path, text: &str) -> Result<Product, CatalogueError>
         for fixed in &advisory.fixed {
             parse(fixed, &format!("{field} fixed"))?;
         }
-        // Kept for the people who maintain the data; the scan does not use them.
+        // Kept for the people who maintain the data. The scan does not use them.
         let _ = (&advisory.published, &advisory.unconfirmed, &advisory.notes);
         advisories.push(Advisory {
             id: advisory.id.clone(),

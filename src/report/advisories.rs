@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use crate::releases::Catalogue;
 
-/// Base of the CVE Program's public record page; the CVE id follows it.
+/// Base URL of the CVE Program's public record page, to which the CVE id is appended.
 const CVE_RECORD_URL: &str = "https://www.cve.org/CVERecord?id=";
 
 /// Details of one advisory, as the HTML report shows them.

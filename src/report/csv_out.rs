@@ -2,7 +2,7 @@ use std::io::Write;
 
 use crate::device::{Component, Device};
 
-/// The CSV header, in contract order; `note` and `overdue` come last because
+/// The CSV header, in contract order. `note` and `overdue` come last because
 /// they were added after the others.
 pub const CSV_COLUMNS: [&str; 31] = [
     "tenant", "site", "address", "name", "status", "reason", "class", "vendor", "model", "serial",
@@ -27,9 +27,10 @@ pub fn write_csv(out: &mut dyn Write, devices: &[Device]) -> std::io::Result<()>
     write_rows(csv::Writer::from_writer(out), devices)
 }
 
-/// Writes the same rows as [`write_csv`] for spreadsheet programs: a UTF-8
-/// byte order mark first, so that Excel reads the file as UTF-8 rather than
-/// in the system's legacy code page, and CRLF line ends as RFC 4180 has them.
+/// Writes the same rows as [`write_csv`] for spreadsheet programs. A UTF-8
+/// byte order mark comes first, so that Excel reads the file as UTF-8 rather
+/// than in the system's legacy code page, and lines end in CRLF as RFC 4180
+/// specifies.
 pub fn write_csv_for_excel(out: &mut dyn Write, devices: &[Device]) -> std::io::Result<()> {
     out.write_all(UTF8_BOM)?;
     write_rows(csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out), devices)

@@ -19,7 +19,7 @@ pub struct Listing<'a, T: Serialize> {
     pub footer: Vec<String>,
 }
 
-/// Writes the listing in the format asked for. Formats without a list form
+/// Writes the listing in the requested format. Formats without a list form
 /// of their own (anything but CSV and JSON) get the table.
 pub fn write_listing<T: Serialize>(out: &mut dyn Write, format: Format, listing: &Listing<T>, style: TableStyle) -> std::io::Result<()> {
     if format == Format::Json {

@@ -126,8 +126,8 @@ const WINDOWS_RESERVED: [&str; 4] = ["CON", "PRN", "AUX", "NUL"];
 /// character becomes `_`. A leading or trailing dot, a reserved Windows
 /// device name (CON, NUL, COM1, LPT1 and the like) and an empty name are
 /// altered as well. An altered name, and a name that would clash with
-/// another tenant's, gets `-` and 8 hex digits of the tenant name's SHA-256,
-/// which stays the same from one sweep to the next.
+/// another tenant's, gets `-` and 8 hex digits of the tenant name's SHA-256.
+/// That suffix stays the same from one sweep to the next.
 pub fn file_stems(tenants: &[&str]) -> Vec<String> {
     let mut stems: Vec<(String, bool)> = tenants
         .iter()

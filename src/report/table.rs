@@ -92,8 +92,8 @@ fn truncate(text: &str, max_chars: usize) -> String {
     if text.chars().count() <= max_chars {
         return text.to_string();
     }
-    let kept: String = text.chars().take(max_chars.saturating_sub(1)).collect();
-    format!("{}…", kept.trim_end())
+    let prefix: String = text.chars().take(max_chars.saturating_sub(1)).collect();
+    format!("{}…", prefix.trim_end())
 }
 
 fn verdict_cell(device: &Device, color: bool) -> Cell {

@@ -124,7 +124,7 @@ mod tests {
     }
 
     #[test]
-    fn no_fix_in_train_is_no_update() {
+    fn unfixed_train_offers_newest_release() {
         let text = update_target(&vulnerable("6.9.6", "6.9.6", "7.0.2"));
         assert!(text.contains("no fixed release known in this train"), "{text}");
         assert!(!text.contains("latest in train"), "{text}");
@@ -138,7 +138,7 @@ mod tests {
     }
 
     #[test]
-    fn end_of_life_at_latest_points_past_train() {
+    fn eol_at_latest_points_past_train() {
         let mut component = vulnerable("6.4.16", "6.4.16", "7.0.2");
         component.verdict = Verdict::Eol;
         let text = update_target(&component);

@@ -1,4 +1,4 @@
-//! The HTML report's summary: devices counted by class and standing, and the
+//! The HTML report's summary: devices counted by class and verdict, and the
 //! same counts drawn as an inline SVG bar chart that needs no script, font
 //! or image from outside the file.
 
@@ -6,10 +6,10 @@ use std::fmt::Write as _;
 
 use crate::device::{Device, DeviceClass, Verdict};
 
-/// A device's standing in the summary: its worst verdict, or `NotRead` when
+/// A device's verdict in the summary: its worst verdict, or `NotRead` when
 /// the device did not respond. Ordered worst first, the order of the columns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Standing {
+pub enum SummaryVerdict {
     Vulnerable,
     Eol,
     BelowBaseline,
@@ -19,66 +19,66 @@ pub enum Standing {
     NotRead,
 }
 
-impl Standing {
-    pub const ALL: [Standing; 7] = [
-        Standing::Vulnerable,
-        Standing::Eol,
-        Standing::BelowBaseline,
-        Standing::Behind,
-        Standing::Unknown,
-        Standing::Current,
-        Standing::NotRead,
+impl SummaryVerdict {
+    pub const ALL: [SummaryVerdict; 7] = [
+        SummaryVerdict::Vulnerable,
+        SummaryVerdict::Eol,
+        SummaryVerdict::BelowBaseline,
+        SummaryVerdict::Behind,
+        SummaryVerdict::Unknown,
+        SummaryVerdict::Current,
+        SummaryVerdict::NotRead,
     ];
 
     /// Classifies a device. A responding device without a verdict, such as
     /// one with no version to judge, counts as `Unknown`.
-    pub fn of(device: &Device) -> Standing {
+    pub fn of(device: &Device) -> SummaryVerdict {
         if !device.status.answered() {
-            return Standing::NotRead;
+            return SummaryVerdict::NotRead;
         }
         match device.verdict.unwrap_or(Verdict::Unknown) {
-            Verdict::Vulnerable => Standing::Vulnerable,
-            Verdict::Eol => Standing::Eol,
-            Verdict::BelowBaseline => Standing::BelowBaseline,
-            Verdict::Behind => Standing::Behind,
-            Verdict::Unknown => Standing::Unknown,
-            Verdict::Current => Standing::Current,
+            Verdict::Vulnerable => SummaryVerdict::Vulnerable,
+            Verdict::Eol => SummaryVerdict::Eol,
+            Verdict::BelowBaseline => SummaryVerdict::BelowBaseline,
+            Verdict::Behind => SummaryVerdict::Behind,
+            Verdict::Unknown => SummaryVerdict::Unknown,
+            Verdict::Current => SummaryVerdict::Current,
         }
     }
 
     /// Returns the verdict name of the JSON and CSV contracts, or `not read`.
     pub fn label(self) -> &'static str {
         match self {
-            Standing::Vulnerable => "vulnerable",
-            Standing::Eol => "eol",
-            Standing::BelowBaseline => "below-baseline",
-            Standing::Behind => "behind",
-            Standing::Unknown => "unknown",
-            Standing::Current => "current",
-            Standing::NotRead => "not read",
+            SummaryVerdict::Vulnerable => "vulnerable",
+            SummaryVerdict::Eol => "eol",
+            SummaryVerdict::BelowBaseline => "below-baseline",
+            SummaryVerdict::Behind => "behind",
+            SummaryVerdict::Unknown => "unknown",
+            SummaryVerdict::Current => "current",
+            SummaryVerdict::NotRead => "not read",
         }
     }
 
-    /// Fill colour in the chart and the legend. Adjacent standings differ in
-    /// lightness too, so a greyscale printout still separates them.
+    /// Returns the fill colour in the chart and the legend. Adjacent verdicts
+    /// differ in lightness too, so a greyscale printout still separates them.
     pub fn color(self) -> &'static str {
         match self {
-            Standing::Vulnerable => "#a4161a",
-            Standing::Eol => "#6a1b9a",
-            Standing::BelowBaseline => "#e8590c",
-            Standing::Behind => "#f2c12e",
-            Standing::Unknown => "#adb5bd",
-            Standing::Current => "#2b8a3e",
-            Standing::NotRead => "#495057",
+            SummaryVerdict::Vulnerable => "#a4161a",
+            SummaryVerdict::Eol => "#6a1b9a",
+            SummaryVerdict::BelowBaseline => "#e8590c",
+            SummaryVerdict::Behind => "#f2c12e",
+            SummaryVerdict::Unknown => "#adb5bd",
+            SummaryVerdict::Current => "#2b8a3e",
+            SummaryVerdict::NotRead => "#495057",
         }
     }
 
     fn index(self) -> usize {
-        Standing::ALL.iter().position(|s| *s == self).unwrap_or(0)
+        SummaryVerdict::ALL.iter().position(|s| *s == self).unwrap_or(0)
     }
 }
 
-/// Device count per standing for one class.
+/// Device count per summary verdict for one class.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClassRow {
     /// The class name, or `unknown` for devices that no profile classified.
@@ -91,8 +91,8 @@ impl ClassRow {
         self.counts.iter().sum()
     }
 
-    pub fn count(&self, standing: Standing) -> usize {
-        self.counts[standing.index()]
+    pub fn count(&self, verdict: SummaryVerdict) -> usize {
+        self.counts[verdict.index()]
     }
 }
 
@@ -109,7 +109,7 @@ const CLASS_ORDER: [DeviceClass; 10] = [
     DeviceClass::Other,
 ];
 
-/// Counts devices by class and standing. Classes without devices are left
+/// Counts devices by class and summary verdict. Classes without devices are left
 /// out, and devices without a class come last as `unknown`.
 pub fn tally(devices: &[Device]) -> Vec<ClassRow> {
     let mut rows: Vec<ClassRow> = CLASS_ORDER
@@ -122,7 +122,7 @@ pub fn tally(devices: &[Device]) -> Vec<ClassRow> {
             Some(class) => CLASS_ORDER.iter().position(|c| *c == class).unwrap_or(CLASS_ORDER.len()),
             None => CLASS_ORDER.len(),
         };
-        rows[row].counts[Standing::of(device).index()] += 1;
+        rows[row].counts[SummaryVerdict::of(device).index()] += 1;
     }
     rows.retain(|row| row.total() > 0);
     rows
@@ -142,7 +142,7 @@ const LEGEND_CHAR_WIDTH: usize = 7;
 /// Narrowest segment that still gets its count written inside it.
 const MIN_LABELLED_SEGMENT: usize = 18;
 
-/// Draws one horizontal bar per class, split into standings, with a legend
+/// Draws one horizontal bar per class, split into summary verdicts, with a legend
 /// below. Bars share one scale, so their lengths compare across classes.
 pub fn bar_chart_svg(rows: &[ClassRow]) -> String {
     let width = LABEL_WIDTH + BAR_AREA_WIDTH + TOTAL_WIDTH;
@@ -167,8 +167,8 @@ fn draw_row(svg: &mut String, row: &ClassRow, top: usize, largest: usize) {
     let middle = top + BAR_HEIGHT / 2 + 4;
     let _ = write!(svg, r#"<text x="{}" y="{middle}" text-anchor="end" class="axis">{}</text>"#, LABEL_WIDTH - 8, row.class);
     let mut x = LABEL_WIDTH;
-    for standing in Standing::ALL {
-        let count = row.count(standing);
+    for verdict in SummaryVerdict::ALL {
+        let count = row.count(verdict);
         if count == 0 {
             continue;
         }
@@ -176,12 +176,12 @@ fn draw_row(svg: &mut String, row: &ClassRow, top: usize, largest: usize) {
         let _ = write!(
             svg,
             r#"<rect x="{x}" y="{top}" width="{segment}" height="{BAR_HEIGHT}" fill="{}"><title>{}: {count} {}</title></rect>"#,
-            standing.color(),
+            verdict.color(),
             row.class,
-            standing.label()
+            verdict.label()
         );
         if segment >= MIN_LABELLED_SEGMENT {
-            let ink = if matches!(standing, Standing::Behind | Standing::Unknown) { "#212529" } else { "#ffffff" };
+            let ink = if matches!(verdict, SummaryVerdict::Behind | SummaryVerdict::Unknown) { "#212529" } else { "#ffffff" };
             let _ = write!(
                 svg,
                 r#"<text x="{}" y="{middle}" text-anchor="middle" fill="{ink}" class="count">{count}</text>"#,
@@ -195,16 +195,16 @@ fn draw_row(svg: &mut String, row: &ClassRow, top: usize, largest: usize) {
 
 fn draw_legend(svg: &mut String, top: usize) {
     let mut x = 10;
-    for standing in Standing::ALL {
+    for verdict in SummaryVerdict::ALL {
         let _ = write!(
             svg,
             r#"<rect x="{x}" y="{top}" width="12" height="12" fill="{}"/><text x="{}" y="{}" class="legend">{}</text>"#,
-            standing.color(),
+            verdict.color(),
             x + 17,
             top + 11,
-            standing.label()
+            verdict.label()
         );
-        x += LEGEND_SWATCH_AND_GAP + standing.label().len() * LEGEND_CHAR_WIDTH;
+        x += LEGEND_SWATCH_AND_GAP + verdict.label().len() * LEGEND_CHAR_WIDTH;
     }
 }
 
@@ -221,7 +221,7 @@ mod tests {
     }
 
     #[test]
-    fn tally_counts_class_and_standing() {
+    fn tally_counts_class_and_verdict() {
         let devices = [
             device(Some(DeviceClass::Switch), Status::Ok, Some(Verdict::Vulnerable)),
             device(Some(DeviceClass::Switch), Status::Ok, Some(Verdict::Current)),
@@ -232,10 +232,10 @@ mod tests {
         let rows = tally(&devices);
         let classes: Vec<&str> = rows.iter().map(|r| r.class).collect();
         assert_eq!(classes, ["firewall", "switch", "unknown"]);
-        assert_eq!(rows[1].count(Standing::Vulnerable), 1);
-        assert_eq!(rows[1].count(Standing::Current), 1);
-        assert_eq!(rows[1].count(Standing::Unknown), 1);
-        assert_eq!(rows[2].count(Standing::NotRead), 1);
+        assert_eq!(rows[1].count(SummaryVerdict::Vulnerable), 1);
+        assert_eq!(rows[1].count(SummaryVerdict::Current), 1);
+        assert_eq!(rows[1].count(SummaryVerdict::Unknown), 1);
+        assert_eq!(rows[2].count(SummaryVerdict::NotRead), 1);
         assert_eq!(rows[0].total(), 1);
     }
 
@@ -248,7 +248,7 @@ mod tests {
         let svg = bar_chart_svg(&tally(&devices));
         assert!(svg.starts_with("<svg"));
         assert!(svg.ends_with("</svg>"));
-        assert_eq!(svg.matches("<rect").count(), 2 + Standing::ALL.len());
+        assert_eq!(svg.matches("<rect").count(), 2 + SummaryVerdict::ALL.len());
         assert!(svg.contains("printer: 1 behind"));
     }
 

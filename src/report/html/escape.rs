@@ -26,7 +26,7 @@ pub fn escape_html(text: &str) -> String {
     out
 }
 
-/// Escapes an optional device string; `None` becomes an empty string.
+/// Escapes an optional device string, turning `None` into an empty string.
 pub fn escape_optional(text: Option<&str>) -> String {
     text.map(escape_html).unwrap_or_default()
 }

@@ -21,7 +21,7 @@ use crate::device::Device;
 
 pub use escape::escape_html;
 
-use chart::{Standing, bar_chart_svg, tally};
+use chart::{SummaryVerdict, bar_chart_svg, tally};
 use escape::escape_optional;
 
 const STYLE: &str = include_str!("style.css");
@@ -113,20 +113,20 @@ fn fact(term: &str, value: &str) -> String {
     format!("<dt>{term}</dt><dd>{value}</dd>\n")
 }
 
-/// Writes the class by standing table and the same counts as a chart.
+/// Writes the class by verdict table and the same counts as a chart.
 fn summary_section(devices: &[Device]) -> String {
     let rows = tally(devices);
     let mut html = String::from("<section id=\"summary\">\n<h2>Summary</h2>\n<div class=\"summary-layout\">\n");
     html.push_str(&format!("<figure>{}</figure>\n", bar_chart_svg(&rows)));
     html.push_str("<table class=\"summary\">\n<thead><tr><th>Class</th>");
-    for standing in Standing::ALL {
-        html.push_str(&format!("<th class=\"num\">{}</th>", standing.label()));
+    for verdict in SummaryVerdict::ALL {
+        html.push_str(&format!("<th class=\"num\">{}</th>", verdict.label()));
     }
     html.push_str("<th class=\"num\">total</th></tr></thead>\n<tbody>\n");
     for row in &rows {
         html.push_str(&format!("<tr><th scope=\"row\">{}</th>", row.class));
-        for standing in Standing::ALL {
-            let count = row.count(standing);
+        for verdict in SummaryVerdict::ALL {
+            let count = row.count(verdict);
             let cell = if count == 0 { String::new() } else { count.to_string() };
             html.push_str(&format!("<td class=\"num\">{cell}</td>"));
         }
@@ -200,7 +200,7 @@ fn link(url: Option<&str>, escaped_text: &str) -> String {
     }
 }
 
-/// Formats a verdict or standing as a coloured label.
+/// Formats a verdict or summary verdict as a coloured label.
 fn badge(label: &str) -> String {
     let class = label.replace(' ', "-").to_ascii_lowercase();
     format!("<span class=\"badge {class}\">{label}</span>")
@@ -226,8 +226,8 @@ fn name_text(device: &Device) -> String {
     }
 }
 
-/// Vendor and model on one line. The vendor is left out when the model
-/// already starts with it, as in "Juniper EX4300-48P".
+/// Formats vendor and model on one line. The vendor is left out when the
+/// model already starts with it, as in "Juniper EX4300-48P".
 fn model_text(device: &Device) -> String {
     let vendor = device.vendor.as_deref().filter(|v| !v.is_empty());
     let model = device.model.as_deref().filter(|m| !m.is_empty());
@@ -239,7 +239,7 @@ fn model_text(device: &Device) -> String {
 }
 
 /// Shortens an RFC 3339 UTC time such as `2026-12-04T23:32:11Z` to
-/// `2026-12-04 23:32:11 UTC`; other text is shown as it is.
+/// `2026-12-04 23:32:11 UTC`. Other text is returned unchanged.
 fn display_time(rfc3339: &str) -> String {
     match rfc3339.strip_suffix('Z').and_then(|t| t.split_once('T')) {
         Some((date, time)) => format!("{} {} UTC", escape_html(date), escape_html(time)),
