@@ -2,6 +2,8 @@
 //! process: the transcript each session produces, pagers, banners, prompts,
 //! privileged mode, timeouts and host-key checks.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -39,25 +41,6 @@ Model number                    : WS-C2960X-48FPD-L
 System serial number            : FOC1234X0AB
 ";
 
-const PROFILE: &str = r#"
-id = "test-cli-switch"
-vendor = "Test"
-class = "switch"
-
-[match]
-sys_descr = ['^Test CLI switch']
-
-[ssh]
-mode = "shell"
-prompt = '^[\w.\-]+[>#]\s*$'
-paging_off = ["terminal length 0"]
-commands = ["show version", "show inventory"]
-
-[[ssh.detect]]
-command = "show version"
-pattern = ['Cisco IOS Software']
-"#;
-
 /// A simulated SSH device on a loopback address of its own.
 struct Device {
     address: SocketAddr,
@@ -94,8 +77,12 @@ fn known_hosts_with(dir: &Path, device: &Device) -> Arc<KnownHosts> {
     Arc::new(KnownHosts::new(path, false))
 }
 
+fn profile_text() -> String {
+    common::ssh_switch_profile("test-cli-switch", "^Test CLI switch")
+}
+
 fn profile_set() -> ProfileSet {
-    let profile = load_text(Path::new("test-cli-switch.toml"), PROFILE).expect("test profile loads");
+    let profile = load_text(Path::new("test-cli-switch.toml"), &profile_text()).expect("test profile loads");
     ProfileSet { profiles: vec![profile] }
 }
 
@@ -147,7 +134,7 @@ async fn exec_session_runs_each_command() {
     let device = start("127.82.1.3", SWITCH_CLI, Duration::ZERO).await;
     let dir = tempfile::tempdir().unwrap();
     let known = known_hosts_with(dir.path(), &device);
-    let text = PROFILE.replace("mode = \"shell\"", "mode = \"exec\"");
+    let text = profile_text().replace("mode = \"shell\"", "mode = \"exec\"");
     let profiles = ProfileSet { profiles: vec![load_text(Path::new("exec.toml"), &text).unwrap()] };
     let login = login(PASSWORD);
 

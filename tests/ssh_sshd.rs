@@ -38,25 +38,6 @@ NAME: \"1\", DESCR: \"WS-C2960X-48FPD-L\"
 PID: WS-C2960X-48FPD-L  , VID: V05  , SN: FOC1234X0AB
 ";
 
-const PROFILE: &str = r#"
-id = "test-sshd-switch"
-vendor = "Test"
-class = "switch"
-
-[match]
-sys_descr = ['^Test sshd switch']
-
-[ssh]
-mode = "shell"
-prompt = '^[\w.\-]+[>#]\s*$'
-paging_off = ["terminal length 0"]
-commands = ["show version", "show inventory"]
-
-[[ssh.detect]]
-command = "show version"
-pattern = ['Cisco IOS Software']
-"#;
-
 /// Which algorithms and authentication methods an instance offers.
 #[derive(Clone, Copy, PartialEq)]
 enum Flavour {
@@ -268,8 +249,12 @@ fn password_login(password: &str, legacy: bool) -> Login {
     }
 }
 
+fn profile_text() -> String {
+    common::ssh_switch_profile("test-sshd-switch", "^Test sshd switch")
+}
+
 fn profiles(mode: &str) -> ProfileSet {
-    let text = PROFILE.replace("mode = \"shell\"", &format!("mode = \"{mode}\""));
+    let text = profile_text().replace("mode = \"shell\"", &format!("mode = \"{mode}\""));
     ProfileSet { profiles: vec![load_text(Path::new("test-sshd-switch.toml"), &text).expect("test profile loads")] }
 }
 
@@ -349,7 +334,7 @@ async fn enable_secret_reaches_privileged_mode() {
     let secret = "enable-secret-3307";
     let Some(sshd) = Sshd::start_with_enable("127.82.2.13", Flavour::Modern, 0, None, Some(secret)) else { return };
     let known = Arc::new(KnownHosts::new(sshd.known_hosts("ed25519"), false));
-    let text = PROFILE
+    let text = profile_text()
         .replace("commands = [\"show version\", \"show inventory\"]", "commands = [\"show privilege\"]\nenable = { command = \"enable\" }");
     let profiles = ProfileSet { profiles: vec![load_text(Path::new("enable.toml"), &text).expect("test profile loads")] };
     let mut login = password_login(&password().unwrap(), false);
@@ -368,7 +353,7 @@ async fn enable_secret_reaches_privileged_mode() {
 async fn missing_enable_secret_is_noted() {
     let Some(sshd) = Sshd::start_with_enable("127.82.2.14", Flavour::Modern, 0, None, Some("unused-secret")) else { return };
     let known = Arc::new(KnownHosts::new(sshd.known_hosts("ed25519"), false));
-    let text = PROFILE
+    let text = profile_text()
         .replace("commands = [\"show version\", \"show inventory\"]", "commands = [\"show privilege\"]\nenable = { command = \"enable\" }");
     let profiles = ProfileSet { profiles: vec![load_text(Path::new("enable.toml"), &text).expect("test profile loads")] };
     let login = password_login(&password().unwrap(), false);
@@ -606,7 +591,7 @@ fn record_enters_privileged_mode_without_writing_secrets() {
     );
     std::fs::write(&credentials, text).unwrap();
     // Above the built-in IOS profiles, so this profile's privileged commands run.
-    let profile = PROFILE
+    let profile = profile_text()
         .replace("class = \"switch\"", "class = \"switch\"\npriority = 200")
         .replace("commands = [\"show version\", \"show inventory\"]", "commands = [\"show version\", \"show privilege\"]\nenable = { command = \"enable\" }");
     let profiles = tempfile::tempdir().unwrap();

@@ -47,8 +47,8 @@ impl Default for SshSettings {
     }
 }
 
-/// What the SNMP row of a target scanned with both protocols found, which
-/// decides what its SSH session does.
+/// SNMP result for a target scanned with both protocols, which decides what
+/// its SSH session does.
 #[derive(Clone, Debug)]
 pub(super) struct SnmpFinding {
     answered: bool,

@@ -36,12 +36,12 @@ pub struct Profile {
     pub http: Option<super::http_rules::HttpRules>,
 }
 
-/// How a platform's CLI is driven over SSH.
+/// Mode in which fwsweep drives a platform's CLI over SSH.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SshMode {
     /// One exec channel per command, no pty.
     Exec,
-    /// One interactive shell with a pty; commands are written at the prompt.
+    /// One interactive shell with a pty, and commands written at the prompt.
     Shell,
 }
 
@@ -83,7 +83,7 @@ impl DetectRule {
     }
 }
 
-/// How to enter privileged mode.
+/// Privileged-mode entry: the command and the password prompt that follows it.
 #[derive(Debug)]
 pub struct EnableRules {
     /// The command, such as `enable`.
@@ -147,7 +147,7 @@ pub struct Field {
 pub struct Source {
     pub kind: SourceKind,
     pub regex: Option<Regex>,
-    /// Applied to every match instead of `regex`; components only.
+    /// Applied to every match instead of `regex`, for components only.
     pub regex_all: Option<Regex>,
     pub template: Option<String>,
     pub replace: Vec<(Regex, String)>,

@@ -94,7 +94,7 @@ pub struct HttpPage {
     pub components: Vec<(String, ComponentKind, HttpValue)>,
 }
 
-/// Where a value sits in a page and how its text is shaped.
+/// Location of a value in a page, and the shaping of its text.
 #[derive(Debug)]
 pub struct HttpValue {
     pub selector: Selector,

@@ -1,10 +1,10 @@
 //! The read-only check on the CLI commands that profiles declare.
 //!
-//! The check is an allow list: a command passes only when it starts with a
+//! The check is an allow list. A command passes only when it starts with a
 //! verb that reads state on every platform that has it (`show`, `display`,
-//! `get`, RouterOS `print`), and anything that could chain a second command
-//! or write output to a file is refused. Paging commands have their own, exact
-//! list, because they change the session only.
+//! `get`, RouterOS `print`, ZyXEL `sys atsh`, `uname`). Anything that could
+//! chain a second command or write output to a file is rejected. Paging
+//! commands have their own, exact list, because they change the session only.
 
 /// Output filters that may follow `|`. Filters that save, redirect or append
 /// output to a file are missing on purpose.
@@ -36,7 +36,7 @@ const SESSION_SETTINGS: &[&str] = &[
     "disable clipaging session",
 ];
 
-/// Whether `command` only reads device state.
+/// Returns whether `command` only reads device state.
 pub fn is_read_only(command: &str) -> bool {
     if !is_single_line(command) {
         return false;
@@ -64,12 +64,12 @@ pub fn is_read_only(command: &str) -> bool {
     }
 }
 
-/// Whether `command` is a session setting from the paging list.
+/// Returns whether `command` is a session setting from the paging list.
 pub fn is_session_setting(command: &str) -> bool {
     is_single_line(command) && SESSION_SETTINGS.contains(&normalise(command).as_str())
 }
 
-/// Whether `command` enters privileged mode (`enable`, `enable 15`, Comware's `super`).
+/// Returns whether `command` enters privileged mode (`enable`, `enable 15`, Comware's `super`).
 pub fn is_enable(command: &str) -> bool {
     if !is_single_line(command) {
         return false;
@@ -83,8 +83,9 @@ pub fn is_enable(command: &str) -> bool {
     }
 }
 
-/// A RouterOS menu path followed by `print` and print options, such as
-/// `/system routerboard print` or `/system resource print without-paging`.
+/// Returns whether `command` is a RouterOS menu path followed by `print` and
+/// print options, such as `/system routerboard print` or
+/// `/system resource print without-paging`.
 fn is_routeros_print(command: &str) -> bool {
     let mut words = command.split_whitespace();
     let menu_ok = |word: &str| word.chars().all(|c| c.is_ascii_alphanumeric() || c == '/' || c == '-');
@@ -98,8 +99,8 @@ fn is_routeros_print(command: &str) -> bool {
             return false;
         }
     }
-    // Print options are bare words (`detail`, `without-paging`); `file=`
-    // writes the output to the device's disk and is refused.
+    // Print options are bare words (`detail`, `without-paging`). This rejects
+    // `file=`, which writes the output to the device's disk.
     saw_print && words.all(|word| word.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
 }
 
@@ -118,7 +119,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn read_only_accepts_the_version_commands_of_each_platform() {
+    fn read_only_accepts_version_commands() {
         for command in [
             "show version",
             "show chassis hardware | no-more",

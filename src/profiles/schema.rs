@@ -101,7 +101,7 @@ pub struct HttpPageSpec {
     pub components: Vec<HttpComponentSpec>,
 }
 
-/// Where a value sits in a page: exactly one of `xpath` (XML), `pointer`
+/// Location of a value in a page: exactly one of `xpath` (XML), `pointer`
 /// (JSON) or, on HTML pages, `regex` alone. On XML and JSON pages `regex`,
 /// `template` and `replace` shape the selected text as in SNMP sources.
 #[derive(Debug, Deserialize, Clone, Default)]
@@ -162,7 +162,7 @@ pub struct SshSpec {
     /// Offer SHA-1 key exchange, ssh-rsa host keys, CBC ciphers and hmac-sha1.
     #[serde(default)]
     pub legacy_algorithms: bool,
-    /// Rules that recognise the platform from a command's output; any may match.
+    /// Rules that recognise the platform from a command's output. Any of them may match.
     #[serde(default)]
     pub detect: Vec<DetectSpec>,
 }
@@ -175,13 +175,13 @@ pub enum SshModeSpec {
     Shell,
 }
 
-/// How to enter privileged mode.
+/// Privileged-mode entry: the command and the password prompt.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EnableSpec {
     #[serde(default = "default_enable_command")]
     pub command: Spanned<String>,
-    /// Regex matching the password prompt; the default fits most CLIs.
+    /// Regex matching the password prompt. The default fits most CLIs.
     pub password_prompt: Option<Spanned<String>>,
 }
 
@@ -287,7 +287,7 @@ pub struct SourceSpec {
     /// A column of the ENTITY-MIB chassis entry: descr, name, hardware_rev,
     /// firmware_rev, software_rev, serial_num, model_name.
     pub entity: Option<String>,
-    /// A read-only CLI command whose output, read over SSH, holds the value.
+    /// A read-only CLI command whose output, read over SSH, contains the value.
     pub command: Option<Spanned<String>>,
     /// For components only: a regex applied to every match in the command
     /// output, so that one source yields one component per stack member or

@@ -27,7 +27,8 @@ pub fn check_commands(commands: &[String]) -> Result<(), NotReadOnly> {
     }
 }
 
-/// What to record and how to reach the device.
+/// Recording request for one device: its address, credentials, host key
+/// check, timeouts and commands.
 pub struct RecordRequest<'a> {
     pub address: SocketAddr,
     /// Credential sets to try in order, as `scan` selects them.

@@ -49,7 +49,8 @@ pub enum Prompt {
     Generic { learned: Option<String> },
 }
 
-/// Whether the last line is a prompt, and when to believe it.
+/// Result of matching the last line against the prompt: no prompt, a prompt
+/// to trust now, or a prompt to trust only once the device falls quiet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum PromptMatch {
     No,
@@ -179,8 +180,8 @@ impl Shell {
         let done = |raw: &[u8], error: Option<ShellError>| Read { raw: String::from_utf8_lossy(raw).into_owned(), error };
         let mut pages = 0usize;
         let mut nudged = false;
-        // Stream length when a pager was last answered, so that a message
-        // without data does not answer the same pager twice.
+        // Stream length when a key last went to a pager prompt, so that a
+        // message without data does not page past the same prompt twice.
         let mut answered_at = usize::MAX;
         loop {
             let tail = terminal::clean(&String::from_utf8_lossy(tail(&raw)));

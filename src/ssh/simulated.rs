@@ -16,6 +16,8 @@
 //! Header lines (`# key: value`) come before the first `### COMMAND` line;
 //! other `#` lines there are comments. Each `### COMMAND` line starts that
 //! command's output, which runs to the next `### ` line or the end of file.
+//! As in [`Transcript::parse`], one leading `\` is removed from an output
+//! line, so that files `record` writes are served as the device printed them.
 
 use std::path::Path;
 
@@ -87,7 +89,7 @@ impl SimulatedCli {
             }
             match &mut current {
                 Some((_, output)) => {
-                    output.push_str(line);
+                    output.push_str(line.strip_prefix('\\').unwrap_or(line));
                     output.push('\n');
                 }
                 None => device.read_header(number, line)?,
@@ -145,6 +147,14 @@ mod tests {
         let device = SimulatedCli::parse("edge-1.cli", "### show version\nv1\n").unwrap();
         assert_eq!(device.prompt, "edge-1#");
         assert_eq!(device.page_lines, None);
+    }
+
+    #[test]
+    fn cli_file_unescapes_output_lines() {
+        let mut transcript = Transcript::default();
+        transcript.push("show run", "### banner\n\\backslash\n");
+        let device = SimulatedCli::parse("x.cli", &transcript.to_text()).unwrap();
+        assert_eq!(device.outputs.output("show run"), Some("### banner\n\\backslash\n\n"));
     }
 
     #[test]

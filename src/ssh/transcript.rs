@@ -1,7 +1,7 @@
 //! The commands sent to one device over SSH and what each printed, and the
 //! `.cli` text file that stores them.
 //!
-//! A `.cli` file holds one device's transcript. A line that starts with
+//! A `.cli` file contains one device's transcript. A line that starts with
 //! `###` begins a command, and the rest of that line, trimmed, is the
 //! command. Every line up to the next such line is the command's output.
 //! Lines before the first command may only be blank or comments starting
@@ -21,8 +21,8 @@
 /// The marker that begins a command in a `.cli` file.
 const COMMAND_MARKER: &str = "###";
 
-/// What one device printed, command by command, cleaned of prompts, echoes,
-/// pager marks and escape sequences. This is the SSH observation: what
+/// Output of one device, command by command, cleaned of prompts, echoes,
+/// pager marks and escape sequences. This is the SSH observation, which
 /// `record` saves and `identify` replays.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Transcript {

@@ -216,3 +216,28 @@ pub const HOSTILE: &str = "\
 1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.99999.2
 1.3.6.1.2.1.1.5.0|4|=HYPERLINK(\"http://203.0.113.9\")
 ";
+
+/// Returns a shell-mode SSH test profile for an IOS-like switch, which turns
+/// paging off and runs `show version` and `show inventory`.
+pub fn ssh_switch_profile(id: &str, sys_descr: &str) -> String {
+    format!(
+        r#"
+id = "{id}"
+vendor = "Test"
+class = "switch"
+
+[match]
+sys_descr = ['{sys_descr}']
+
+[ssh]
+mode = "shell"
+prompt = '^[\w.\-]+[>#]\s*$'
+paging_off = ["terminal length 0"]
+commands = ["show version", "show inventory"]
+
+[[ssh.detect]]
+command = "show version"
+pattern = ['Cisco IOS Software']
+"#
+    )
+}

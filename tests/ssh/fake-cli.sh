@@ -9,8 +9,8 @@
 # waits for a key, then shows a coloured prompt and answers commands, paging
 # with --More-- every page_lines lines until `terminal length 0` is sent.
 # The command named in `stall` prints two lines and then hangs. With an
-# `enable_secret`, the session starts unprivileged at a `>` prompt, and
-# `enable` prompts for that secret before it switches to the `#` prompt;
+# `enable_secret`, the session starts unprivileged at a `>` prompt. Then
+# `enable` prompts for that secret and switches to the `#` prompt, and
 # `show privilege` prints the level.
 
 device=$1
