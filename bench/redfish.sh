@@ -21,14 +21,8 @@ FIRST=${FIRST:-127.79.0.1}
 HTTPS_PORT=${HTTPS_PORT:-8443}
 USER_NAME=bench
 
-command -v /usr/bin/time >/dev/null || { echo "bench: needs GNU time (apt-get install time)" >&2; exit 2; }
-command -v python3 >/dev/null || { echo "bench: needs python3" >&2; exit 2; }
-cargo build --release --quiet
-BIN=${CARGO_TARGET_DIR:-target}/release/fwsweep
-WORK=$(mktemp -d)
-SIM_PID=
-trap 'kill "$SIM_PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
-ulimit -n "$(ulimit -Hn)"
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 # A fresh random password for the simulated BMCs. It reaches the simulator
 # and the scan only through the environment and is never printed.

@@ -18,14 +18,8 @@ CONCURRENCY=${CONCURRENCY:-16 64}
 FIRST=${FIRST:-127.82.100.1}
 SSH_PORT=${SSH_PORT:-12222}
 
-command -v /usr/bin/time >/dev/null || { echo "bench: needs GNU time (apt-get install time)" >&2; exit 2; }
-command -v python3 >/dev/null || { echo "bench: needs python3" >&2; exit 2; }
-cargo build --release --quiet
-BIN=${CARGO_TARGET_DIR:-target}/release/fwsweep
-WORK=$(mktemp -d)
-SIM_PID=
-trap 'kill "$SIM_PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
-ulimit -n "$(ulimit -Hn)"
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 # A fresh random password for the simulated devices. It reaches the
 # simulator and the scan only through the environment and is never printed.

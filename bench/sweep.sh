@@ -20,14 +20,8 @@ RETRIES=${RETRIES:-1}
 FIRST=${FIRST:-127.77.0.1}
 PORT=${PORT:-1161}
 
-command -v /usr/bin/time >/dev/null || { echo "bench: needs GNU time (apt-get install time)" >&2; exit 2; }
-command -v python3 >/dev/null || { echo "bench: needs python3" >&2; exit 2; }
-cargo build --release --quiet
-BIN=${CARGO_TARGET_DIR:-target}/release/fwsweep
-WORK=$(mktemp -d)
-SIM_PID=
-trap 'kill "$SIM_PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
-ulimit -n "$(ulimit -Hn)"
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 # Serve ANSWERING devices, repeating the SNMP fixtures until the count is reached.
 mapfile -t FIXTURES < <(ls fixtures/snmp/*.snmprec | sort)

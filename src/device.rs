@@ -275,8 +275,8 @@ pub struct Device {
     /// when the device was read over HTTPS.
     pub tls: Option<&'static str>,
     /// Whether the firmware has stayed unchanged for longer than the patch
-    /// cadence of the device's class while a newer release exists; `None`
-    /// when the sweep history cannot tell.
+    /// cadence of the device's class while a newer release exists. It is
+    /// `None` when the sweep history cannot tell.
     pub overdue: Option<bool>,
     /// Date (YYYY-MM-DD) of the earliest stored sweep in the unbroken run of
     /// sweeps that saw the current firmware version.

@@ -15,7 +15,7 @@ pub async fn identify_files(profiles: &ProfileSet, paths: &[PathBuf], tenant: &s
     identify_files_with(profiles, paths, tenant, site, &CliInput::default()).await
 }
 
-/// Identifies each recording, reading CLI text as `cli` says: with a
+/// Identifies each recording, reading CLI text as `cli` specifies. With a
 /// command set, every file is that command's output.
 pub async fn identify_files_with(profiles: &ProfileSet, paths: &[PathBuf], tenant: &str, site: &str, cli: &CliInput) -> Vec<Device> {
     let mut devices = Vec::with_capacity(paths.len());

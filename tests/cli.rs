@@ -260,7 +260,7 @@ fn inventory_open_quote_keeps_later_rows() {
 }
 
 /// Writes a credentials file whose only SNMP set names the tenant `acmee`
-/// where the inventory says `acme`.
+/// where the inventory names `acme`.
 fn write_misspelt_credentials(dir: &tempfile::TempDir) -> String {
     write(
         dir,

@@ -142,12 +142,12 @@ fn show_writes_the_stored_sweep_again() {
     let _simulation = Simulation::start(dir.path(), "127.84.3.1", 1161, &[]);
     let scanned = json_of(&history.scan("127.84.3.1", 3, &[]));
 
-    let shown = history.run(&["show", "1", "--format", "json"]);
-    assert!(shown.status.success(), "{}", stderr_of(&shown));
-    let shown = json_of(&shown);
-    assert_eq!(shown["devices"], scanned["devices"]);
-    assert_eq!(shown["sweep"]["started"], scanned["sweep"]["started"]);
-    assert_eq!(shown["sweep"]["counts"], scanned["sweep"]["counts"]);
+    let show_output = history.run(&["show", "1", "--format", "json"]);
+    assert!(show_output.status.success(), "{}", stderr_of(&show_output));
+    let stored = json_of(&show_output);
+    assert_eq!(stored["devices"], scanned["devices"]);
+    assert_eq!(stored["sweep"]["started"], scanned["sweep"]["started"]);
+    assert_eq!(stored["sweep"]["counts"], scanned["sweep"]["counts"]);
 
     let csv = history.run(&["show", "latest", "--format", "csv"]);
     let text = String::from_utf8_lossy(&csv.stdout);
@@ -373,7 +373,7 @@ fn no_history_stores_nothing() {
 }
 
 #[test]
-fn database_holds_no_community() {
+fn database_contains_no_community() {
     let history = History::new();
     let dir = fixture_dir(&[("a-phone.snmprec", "yealink-phone.snmprec")]);
     let _simulation = Simulation::start(dir.path(), "127.84.9.1", 1161, &["--community", "s3cret-history-community"]);
@@ -387,8 +387,8 @@ fn database_holds_no_community() {
         let found = bytes.windows(b"s3cret-history".len()).any(|w| w == b"s3cret-history");
         assert!(!found, "{} contains the community", path.display());
     }
-    let shown = history.run(&["show", "1", "--format", "json"]);
-    assert_eq!(json_of(&shown)["devices"][0]["credential"], "command-line");
+    let show_output = history.run(&["show", "1", "--format", "json"]);
+    assert_eq!(json_of(&show_output)["devices"][0]["credential"], "command-line");
 }
 
 #[test]
@@ -548,6 +548,6 @@ fn history_messages_name_the_problem() {
     let message = stderr_of(&output);
     assert!(message.contains("--split-by tenant --output DIR"), "{message}");
     assert!(message.contains("--tenant NAME"), "{message}");
-    let one = history.run(&["show", "1", "--format", "html", "--tenant", "globex"]);
-    assert!(one.status.success(), "{}", stderr_of(&one));
+    let single_tenant = history.run(&["show", "1", "--format", "html", "--tenant", "globex"]);
+    assert!(single_tenant.status.success(), "{}", stderr_of(&single_tenant));
 }

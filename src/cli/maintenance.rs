@@ -89,8 +89,8 @@ pub(super) fn keep_defined_credentials(targets: &mut [Target], credentials: &fws
 }
 
 /// Writes the verify result for the rescanned devices. Returns whether any
-/// planned component missed its target, or its device did not answer or
-/// was replaced by another one.
+/// planned component missed its target, its device did not respond, or
+/// another device replaced it.
 pub(super) fn write_verify(plan: &Plan, devices: &[Device], catalogue: &Catalogue, output: &OutputArgs) -> Result<bool, Failure> {
     let rows = verify_plan(plan, devices, catalogue);
     let failed = rows.iter().filter(|r| r.result.failed()).count();

@@ -143,15 +143,15 @@ fn address_order(address: &str) -> (u8, u128, String) {
     }
 }
 
-/// Returns whether the address now holds another device: both serials are
-/// known and differ, or the vendor profile changed.
+/// Returns whether another device now sits at the address: both serials,
+/// or both vendor profiles, are known and differ.
 fn is_other_device(before: &Device, after: &Device) -> bool {
     let serials_differ = matches!((&before.serial, &after.serial), (Some(old), Some(new)) if old != new);
     let profiles_differ = matches!((&before.profile, &after.profile), (Some(old), Some(new)) if old != new);
     serials_differ || profiles_differ
 }
 
-/// Compares one device that answered in both sweeps.
+/// Compares one device that responded in both sweeps.
 fn compare(before: &Device, after: &Device, rows: &mut Vec<DiffRow>) {
     compare_firmware(before, after, rows);
     match (judged_verdict(before), judged_verdict(after)) {
@@ -190,7 +190,7 @@ fn compare_firmware(before: &Device, after: &Device, rows: &mut Vec<DiffRow>) {
     }
 }
 
-/// Reports a device that left one address and answers at another of the
+/// Reports a device that left one address and appears at another of the
 /// same tenant with the same serial as `moved`. The others are `gone` or
 /// `added`.
 ///

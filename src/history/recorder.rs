@@ -20,7 +20,7 @@ pub struct Recorder {
 
 impl Recorder {
     /// Opens the database and stores the sweep row, marked incomplete until
-    /// [`Recorder::complete`] runs. `kind` is `scan` or `verify`; `tenants`
+    /// [`Recorder::complete`] runs. `kind` is `scan` or `verify`. `tenants`
     /// are those known before the sweep starts, and the devices' tenants are
     /// added at completion.
     pub fn begin(path: &Path, started: &str, kind: &str, tenants: &[String], policy: CadencePolicy) -> Result<Recorder, HistoryError> {
@@ -34,7 +34,7 @@ impl Recorder {
         self.sweep
     }
 
-    /// Sets `overdue` and `firmware_since` on every device that answered
+    /// Sets `overdue` and `firmware_since` on every device that responded
     /// with a version, from the earlier complete sweeps of the same tenant,
     /// site, address and port.
     pub fn mark_overdue(&self, devices: &mut [Device], today: Date) -> Result<(), HistoryError> {

@@ -374,9 +374,9 @@ pub struct Observation {
     pub version: Option<String>,
 }
 
-/// Returns what complete sweeps other than `exclude` saw at the device's
-/// tenant, site, address and port, newest first, skipping rows where it did
-/// not answer.
+/// Returns the firmware observations that complete sweeps other than `exclude`
+/// made at the device's tenant, site, address and port, newest first. Rows
+/// where the device did not respond are skipped.
 pub fn firmware_history(
     connection: &Connection,
     path: &Path,

@@ -1,7 +1,7 @@
-//! The upgrade plan for a maintenance window: every component below its
-//! baseline, behind in its train, end of life or vulnerable, with its target
-//! version, the advisories the upgrade fixes and the risks of doing it
-//! remotely, ordered so that the devices the rest depend on go last.
+//! The upgrade plan for a maintenance window. It lists every component below
+//! its baseline, behind in its train, end of life or vulnerable, with its
+//! target version, the advisories the upgrade fixes and the risks of doing
+//! it remotely. Devices that the rest depend on go last.
 
 use std::cmp::Ordering;
 
@@ -71,9 +71,9 @@ pub struct PlanItem {
     pub product: Option<String>,
     pub verdict: String,
     pub current: String,
-    /// The version to install, or `null` when the release data knows no newer one.
+    /// The version to install, or `null` when the release data lists no newer one.
     pub target: Option<String>,
-    /// Where the target comes from: `baseline target`, `latest in train`,
+    /// Source of the target version: `baseline target`, `latest in train`,
     /// `newest release` (a train change) or `baseline minimum`.
     pub target_from: Option<String>,
     pub advisories_fixed: Vec<String>,

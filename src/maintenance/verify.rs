@@ -18,11 +18,11 @@ pub enum Outcome {
     Reached,
     /// The component runs an older version than the target.
     NotReached,
-    /// The device did not answer the rescan.
+    /// No response from the device to the rescan.
     NotAnswering,
-    /// The device answered but no longer reports the component.
+    /// A response from the device, which no longer reports the component.
     ComponentMissing,
-    /// Another device answered at the planned address: its serial, vendor
+    /// A different device at the planned address, whose serial, vendor
     /// profile or class differs from the one the plan recorded.
     DifferentDevice,
     /// The plan had no target for the component, so nothing is checked.

@@ -99,7 +99,7 @@ impl Simulation {
     }
 
     /// Starts the simulator like [`Simulation::start`], with extra
-    /// environment variables, such as one that holds a password.
+    /// environment variables, such as one that contains a password.
     pub fn start_with_env(
         recordings: &Path,
         first_address: &str,
